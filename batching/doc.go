@@ -1,0 +1,21 @@
+// Package batching is the Multi-Raft store: one raft.RawNode per Region and
+// three goroutines that turn the commands of many connections and Regions
+// into few disk syncs.
+//
+//   - The round loop owns every RawNode. Each round it drains the hand-off
+//     queue (one hand-off per event-loop read, not per command), proposes one
+//     entry per Region holding all of that Region's commands, steps incoming
+//     messages, ticks, and collects the Ready of every Region.
+//   - The append loop persists the log entries and hard states of all those
+//     Readys in one Pebble batch with one fsync, then releases the messages
+//     that had to wait for durability (etcd raft's AsyncStorageWrites). While
+//     it syncs, the round loop keeps building the next round, and the
+//     leader's MsgApp have already left for the followers.
+//   - The apply loop applies the committed entries of all Regions in one
+//     Pebble batch (no fsync: the log is durable and the applied index
+//     commits with the data), then completes each request, which lets the
+//     connection flush its replies in order.
+//
+// Idle Regions cost nothing beyond a tick: a Region is only asked for a
+// Ready when something happened to it this round.
+package batching

@@ -1,0 +1,389 @@
+package batching
+
+import (
+	"fmt"
+	"time"
+
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
+
+	"github.com/neokv/neokv/engine"
+)
+
+// roundLoop owns every RawNode. It wakes on hand-offs, on messages from the
+// append and apply loops, and on the tick.
+func (s *Store) roundLoop() {
+	defer close(s.loopDone)
+	defer close(s.appendCh)
+	defer close(s.applyCh)
+	ticker := time.NewTicker(s.cfg.TickInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-s.stopc:
+			return
+		case <-s.wake:
+		case <-ticker.C:
+			s.tickDue = true
+		}
+		s.round()
+	}
+}
+
+func (s *Store) round() {
+	s.Stats.Rounds.Add(1)
+	s.mu.Lock()
+	batches, msgs := s.inReqs, s.inMsgs
+	s.inReqs, s.inMsgs = nil, nil
+	s.mu.Unlock()
+
+	// Group every hand-off's requests by Region.
+	for _, b := range batches {
+		for i := range b.reqs {
+			req := b.reqs[i]
+			req.cmd = b.buf[req.start:req.end]
+			r := req.region
+			r.props = append(r.props, req)
+			r.propSize += req.end - req.start
+			s.touch(r)
+		}
+	}
+	if len(batches) > 0 {
+		now := time.Now().UnixMilli()
+		if now < s.lastNow {
+			now = s.lastNow // the entry clock never runs backwards on one leader
+		}
+		s.lastNow = now
+		for _, r := range s.touched {
+			if len(r.props) > 0 {
+				s.propose(r, now)
+			}
+		}
+		for _, b := range batches {
+			b.release()
+		}
+	}
+
+	for _, m := range msgs {
+		r := m.region
+		if err := r.rn.Step(m.m); err != nil && err != raft.ErrStepLocalMsg {
+			s.log.Debug("step", "region", r.id, "type", m.m.Type, "err", err)
+		}
+		s.touch(r)
+	}
+	if s.tickDue {
+		s.tickDue = false
+		for _, r := range s.regions {
+			r.rn.Tick()
+			s.touch(r)
+		}
+	}
+
+	for _, r := range s.touched {
+		r.dirty = false
+		if r.rn.HasReady() {
+			s.handleReady(r, r.rn.Ready())
+		}
+	}
+	s.touched = s.touched[:0]
+
+	if len(s.appendQ) > 0 {
+		s.appendCh <- s.appendQ
+		s.appendQ = nil
+	}
+	if len(s.applyQ) > 0 {
+		s.applyCh <- s.applyQ
+		s.applyQ = nil
+	}
+}
+
+func (s *Store) touch(r *Region) {
+	if !r.dirty {
+		r.dirty = true
+		s.touched = append(s.touched, r)
+	}
+}
+
+// propose turns all of a Region's requests of this round into one entry.
+func (s *Store) propose(r *Region, now int64) {
+	reqs := r.props
+	r.props = r.props[:0]
+	size := r.propSize
+	r.propSize = 0
+	if !r.leader.Load() {
+		for i := range reqs {
+			reqs[i].cmd = nil
+			failRequest(&reqs[i], ErrTryAgain)
+		}
+		return
+	}
+	s.seq++
+	s.enc.Begin(engine.EntryHeader{Proposer: s.cfg.StoreID, Nonce: s.nonce, Seq: s.seq, Now: now})
+	s.enc.Grow(size)
+	p := proposalPool.Get().(*proposal)
+	p.region = r
+	for i := range reqs {
+		s.enc.AddEncoded(reqs[i].cmd)
+		reqs[i].cmd = nil // the batch's buffer is recycled after this round
+		p.reqs = append(p.reqs, reqs[i])
+	}
+	data := s.enc.Detach()
+	s.pending.put(s.seq, p)
+	if err := r.rn.Propose(data); err != nil {
+		if s.pending.take(s.seq) != nil {
+			p.fail(ErrTryAgain)
+		}
+		return
+	}
+	s.Stats.Proposals.Add(1)
+	s.Stats.ProposedCommands.Add(uint64(len(reqs)))
+}
+
+func (s *Store) handleReady(r *Region, rd raft.Ready) {
+	if rd.SoftState != nil {
+		wasLeader := r.leader.Load()
+		isLeader := rd.SoftState.RaftState == raft.StateLeader
+		r.leader.Store(isLeader)
+		r.leaderID.Store(rd.SoftState.Lead)
+		if wasLeader && !isLeader {
+			for _, p := range s.pending.takeRegion(r) {
+				p.fail(ErrTryAgain)
+			}
+		}
+	}
+	if !raft.IsEmptyHardState(rd.HardState) {
+		r.term.Store(rd.HardState.Term)
+		r.commit.Store(rd.HardState.Commit)
+	}
+	for _, m := range rd.Messages {
+		switch m.To {
+		case raft.LocalAppendThread:
+			s.appendQ = append(s.appendQ, regionMsg{r, m})
+		case raft.LocalApplyThread:
+			s.applyQ = append(s.applyQ, regionMsg{r, m})
+		default:
+			// Remote peers: the cluster transport (not in a single-node store).
+		}
+	}
+}
+
+// appendLoop persists the Raft state of whole rounds: every queued round is
+// folded into one Pebble batch and one fsync.
+func (s *Store) appendLoop() {
+	wb := s.db.NewWriteBatch()
+	defer wb.Close()
+	var buf []byte
+	for work := range s.appendCh {
+	more:
+		for {
+			select {
+			case w, ok := <-s.appendCh:
+				if !ok {
+					break more
+				}
+				work = append(work, w...)
+			default:
+				break more
+			}
+		}
+		var err error
+		if buf, err = s.persist(wb, work, buf); err != nil {
+			s.fatal(err)
+			return
+		}
+	}
+}
+
+func (s *Store) persist(wb *engine.WriteBatch, work []regionMsg, buf []byte) ([]byte, error) {
+	sync := false
+	entries := 0
+	for _, rm := range work {
+		m, r := &rm.m, rm.region
+		if n := len(m.Entries); n > 0 {
+			for i := range m.Entries {
+				e := &m.Entries[i]
+				sz := e.Size()
+				if cap(buf) < sz {
+					buf = make([]byte, sz*2)
+				}
+				buf = buf[:sz]
+				if _, err := e.MarshalTo(buf); err != nil {
+					return buf, fmt.Errorf("marshal entry: %w", err)
+				}
+				if err := wb.PutEntry(r.id, e.Index, buf); err != nil {
+					return buf, err
+				}
+			}
+			last := m.Entries[n-1].Index
+			if r.lastPersisted > last {
+				if err := wb.DeleteEntriesFrom(r.id, last+1); err != nil {
+					return buf, err
+				}
+			}
+			r.lastPersisted = last
+			entries += n
+			sync = true
+		}
+		if m.Term != 0 || m.Vote != 0 || m.Commit != 0 {
+			hs := raftpb.HardState{Term: m.Term, Vote: m.Vote, Commit: m.Commit}
+			data, err := hs.Marshal()
+			if err != nil {
+				return buf, err
+			}
+			if err := wb.PutHardState(r.id, data); err != nil {
+				return buf, err
+			}
+			sync = true
+		}
+	}
+	if !wb.Empty() {
+		size := wb.Len()
+		start := time.Now()
+		if err := wb.Commit(sync); err != nil {
+			return buf, err
+		}
+		if sync {
+			s.Stats.Fsyncs.Add(1)
+			s.Stats.FsyncNanos.Add(uint64(time.Since(start)))
+		}
+		s.Stats.PersistedEntries.Add(uint64(entries))
+		s.Stats.PersistedBytes.Add(uint64(size))
+	}
+	var local []regionMsg
+	for _, rm := range work {
+		m, r := &rm.m, rm.region
+		if len(m.Entries) > 0 {
+			if err := r.storage.Append(m.Entries); err != nil {
+				return buf, fmt.Errorf("region %d memory log: %w", r.id, err)
+			}
+		}
+		if m.Term != 0 || m.Vote != 0 || m.Commit != 0 {
+			_ = r.storage.SetHardState(raftpb.HardState{Term: m.Term, Vote: m.Vote, Commit: m.Commit})
+		}
+		for _, resp := range m.Responses {
+			if resp.To == r.peerID {
+				local = append(local, regionMsg{r, resp})
+			}
+		}
+	}
+	s.deliver(local)
+	return buf, nil
+}
+
+// applyLoop applies the committed entries of whole rounds in one batch.
+func (s *Store) applyLoop() {
+	applier := s.db.NewApplier(s.cfg.Commands)
+	for work := range s.applyCh {
+	more:
+		for {
+			select {
+			case w, ok := <-s.applyCh:
+				if !ok {
+					break more
+				}
+				work = append(work, w...)
+			default:
+				break more
+			}
+		}
+		if err := s.apply(applier, work); err != nil {
+			s.fatal(err)
+			return
+		}
+	}
+}
+
+func (s *Store) apply(a *engine.Applier, work []regionMsg) error {
+	var done []*proposal
+	var touched []*Region
+	var truncations []truncation
+	for _, rm := range work {
+		r := rm.region
+		for i := range rm.m.Entries {
+			e := &rm.m.Entries[i]
+			if e.Index <= r.applyState.Applied {
+				continue
+			}
+			if e.Type == raftpb.EntryNormal && len(e.Data) > 0 {
+				h, err := engine.DecodeEntryHeader(e.Data)
+				if err != nil {
+					return fmt.Errorf("region %d entry %d: %w", r.id, e.Index, err)
+				}
+				var p *proposal
+				if h.Proposer == s.cfg.StoreID && h.Nonce == s.nonce {
+					p = s.pending.take(h.Seq)
+				}
+				var sink engine.ReplySink
+				if p != nil {
+					sink = p
+				}
+				if err := a.ApplyEntry(e.Data, sink); err != nil {
+					return fmt.Errorf("region %d apply entry %d: %w", r.id, e.Index, err)
+				}
+				if p != nil {
+					done = append(done, p)
+				}
+			}
+			r.applyState.Applied = e.Index
+		}
+		if t, ok := s.maybeTruncate(r); ok {
+			if err := a.TruncateLog(r.id, t.index); err != nil {
+				return err
+			}
+			truncations = append(truncations, t)
+		}
+		if err := a.SetApplyState(r.id, r.applyState); err != nil {
+			return err
+		}
+		touched = append(touched, r)
+	}
+	entries, commands := a.Stats()
+	if err := a.Commit(); err != nil {
+		return err
+	}
+	s.Stats.ApplyBatches.Add(1)
+	s.Stats.AppliedEntries.Add(uint64(entries))
+	s.Stats.AppliedCommands.Add(uint64(commands))
+	for _, t := range truncations {
+		// Compacting the in-memory log only after the deletion is
+		// committed keeps restart and memory in agreement.
+		if err := t.region.storage.Compact(t.index); err != nil && err != raft.ErrCompacted {
+			return fmt.Errorf("region %d compact: %w", t.region.id, err)
+		}
+	}
+	for _, r := range touched {
+		r.applied.Store(r.applyState.Applied)
+	}
+	for _, p := range done {
+		p.completeAll()
+	}
+	var local []regionMsg
+	for _, rm := range work {
+		for _, resp := range rm.m.Responses {
+			local = append(local, regionMsg{rm.region, resp})
+		}
+	}
+	s.deliver(local)
+	return nil
+}
+
+type truncation struct {
+	region *Region
+	index  uint64
+}
+
+// maybeTruncate decides whether a Region's log can be cut at its applied
+// index. A single-replica Region needs no log behind what it applied.
+func (s *Store) maybeTruncate(r *Region) (truncation, bool) {
+	st := &r.applyState
+	if st.Applied-st.TruncatedIndex < s.cfg.LogGCCount {
+		return truncation{}, false
+	}
+	idx := st.Applied
+	term, err := r.storage.Term(idx)
+	if err != nil {
+		return truncation{}, false
+	}
+	st.TruncatedIndex, st.TruncatedTerm = idx, term
+	return truncation{region: r, index: idx}, true
+}

@@ -1,0 +1,76 @@
+package batching
+
+import (
+	"sync/atomic"
+
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
+
+	"github.com/neokv/neokv/engine"
+)
+
+// Region is one replica of a Region on this store: its Raft group member and
+// what the rest of the server may read about it concurrently.
+type Region struct {
+	id uint64
+
+	// Read from any goroutine.
+	desc     atomic.Pointer[engine.RegionDesc]
+	leader   atomic.Bool   // this replica is the Raft leader
+	leaderID atomic.Uint64 // peer id of the current leader, 0 if unknown
+	term     atomic.Uint64
+	applied  atomic.Uint64
+	commit   atomic.Uint64
+
+	// Owned by the round loop.
+	peerID   uint64
+	rn       *raft.RawNode
+	storage  *raft.MemoryStorage
+	props    []request // requests gathered this round
+	propSize int
+	dirty    bool // touched this round: ask for a Ready
+
+	// Owned by the append loop.
+	lastPersisted uint64 // last log index written to Pebble
+
+	// Owned by the apply loop.
+	applyState engine.ApplyState
+}
+
+// ID is the Region id.
+func (r *Region) ID() uint64 { return r.id }
+
+// Desc returns the Region's current descriptor (do not modify).
+func (r *Region) Desc() *engine.RegionDesc { return r.desc.Load() }
+
+// IsLeader reports whether this replica leads the Region.
+func (r *Region) IsLeader() bool { return r.leader.Load() }
+
+// Term is the last Raft term this replica saw.
+func (r *Region) Term() uint64 { return r.term.Load() }
+
+// Applied is the last applied log index.
+func (r *Region) Applied() uint64 { return r.applied.Load() }
+
+// Commit is the last known commit index.
+func (r *Region) Commit() uint64 { return r.commit.Load() }
+
+// LeaderStore returns the store id of the Region's leader, or 0 if unknown.
+func (r *Region) LeaderStore() uint64 {
+	lid := r.leaderID.Load()
+	if lid == 0 {
+		return 0
+	}
+	for _, p := range r.desc.Load().Peers {
+		if p.ID == lid {
+			return p.StoreID
+		}
+	}
+	return 0
+}
+
+// regionMsg is a Raft message together with the Region it belongs to.
+type regionMsg struct {
+	region *Region
+	m      raftpb.Message
+}

@@ -1,0 +1,72 @@
+package batching
+
+import (
+	"encoding/binary"
+	"sync"
+
+	"github.com/neokv/neokv/resp"
+)
+
+// Completion is told when a request's reply has been written. It is called
+// from the apply loop (or the round loop for requests that fail early), so
+// implementations must be cheap and must not block.
+type Completion interface {
+	Complete(tag uint64)
+}
+
+// request is one command bound for a Region, as handed off by an event loop.
+// Its command bytes (the entry encoding of one command) are buf[start:end]
+// of the Batch that carried it.
+type request struct {
+	region     *Region
+	start, end int
+	cmd        []byte // buf[start:end], resolved by the round loop
+	reply      *resp.Writer
+	done       Completion
+	tag        uint64
+}
+
+func (r *request) complete() {
+	if r.done != nil {
+		r.done.Complete(r.tag)
+	}
+}
+
+// Batch collects the requests of one event-loop read; Submit hands the whole
+// batch to the round loop at once.
+type Batch struct {
+	buf  []byte
+	reqs []request
+}
+
+var batchPool = sync.Pool{New: func() any { return &Batch{buf: make([]byte, 0, 4096)} }}
+
+// NewBatch returns an empty batch from a pool.
+func NewBatch() *Batch { return batchPool.Get().(*Batch) }
+
+func (b *Batch) release() {
+	if cap(b.buf) > 1<<20 {
+		b.buf = make([]byte, 0, 4096)
+	}
+	b.buf = b.buf[:0]
+	clear(b.reqs)
+	b.reqs = b.reqs[:0]
+	batchPool.Put(b)
+}
+
+// Len is the number of requests in the batch.
+func (b *Batch) Len() int { return len(b.reqs) }
+
+// Add copies argv into the batch as a request for region. The reply is
+// written into reply before done.Complete(tag) is called; done may be nil
+// for fire-and-forget internal commands.
+func (b *Batch) Add(region *Region, kind byte, argv [][]byte, reply *resp.Writer, done Completion, tag uint64) {
+	start := len(b.buf)
+	b.buf = append(b.buf, kind)
+	b.buf = binary.AppendUvarint(b.buf, uint64(len(argv)))
+	for _, a := range argv {
+		b.buf = binary.AppendUvarint(b.buf, uint64(len(a)))
+		b.buf = append(b.buf, a...)
+	}
+	b.reqs = append(b.reqs, request{region: region, start: start, end: len(b.buf), reply: reply, done: done, tag: tag})
+}

@@ -1,0 +1,413 @@
+package batching
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
+
+	"github.com/neokv/neokv/engine"
+	"github.com/neokv/neokv/slots"
+)
+
+// Reply texts of requests that never reached the state machine.
+const (
+	ErrTryAgain     = "TRYAGAIN the Region's leader changed or is being elected; retry"
+	ErrShuttingDown = "ERR server is shutting down"
+	ErrStoreFailed  = "ERR store failed, see the server log"
+)
+
+// Config configures a Store.
+type Config struct {
+	StoreID  uint64
+	DB       *engine.DB
+	Commands map[string]*engine.Command
+	Logger   *slog.Logger
+
+	// TickInterval is one Raft tick; elections take ElectionTicks of them.
+	TickInterval   time.Duration
+	ElectionTicks  int
+	HeartbeatTicks int
+	// LogGCCount: truncate a Region's log once this many applied entries
+	// pile up behind the truncation point.
+	LogGCCount uint64
+	// ActiveExpiryInterval is how often leaders look for expired keys.
+	ActiveExpiryInterval time.Duration
+	// OnFatal is called once if the store cannot go on (a storage failure).
+	OnFatal func(error)
+}
+
+func (c *Config) setDefaults() {
+	if c.TickInterval == 0 {
+		c.TickInterval = 100 * time.Millisecond
+	}
+	if c.ElectionTicks == 0 {
+		c.ElectionTicks = 10
+	}
+	if c.HeartbeatTicks == 0 {
+		c.HeartbeatTicks = 1
+	}
+	if c.LogGCCount == 0 {
+		c.LogGCCount = 256
+	}
+	if c.ActiveExpiryInterval == 0 {
+		c.ActiveExpiryInterval = 100 * time.Millisecond
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Store is the Multi-Raft store of one node.
+type Store struct {
+	cfg   Config
+	db    *engine.DB
+	log   *slog.Logger
+	nonce uint64
+
+	regions []*Region // by id order; fixed after Start until splits exist
+	routes  atomic.Pointer[routeTable]
+
+	// Hand-off queue, filled by event loops and the other loops.
+	mu       sync.Mutex
+	inReqs   []*Batch
+	inMsgs   []regionMsg
+	closing  bool
+	wake     chan struct{}
+	pending  pendingTable
+	appendCh chan []regionMsg
+	applyCh  chan []regionMsg
+
+	// Round loop state.
+	seq      uint64
+	lastNow  int64
+	enc      engine.EntryEncoder
+	touched  []*Region
+	appendQ  []regionMsg
+	applyQ   []regionMsg
+	tickDue  bool
+	stopc    chan struct{}
+	loopDone chan struct{}
+	wg       sync.WaitGroup
+	failed   atomic.Bool
+	fatalMu  sync.Once
+
+	Stats Stats
+}
+
+type routeTable struct {
+	bySlot [slots.Count]*Region
+}
+
+// Open loads the store's Regions from Pebble. If there are none, it
+// bootstraps `initialRegions` single-replica Regions covering all slots.
+func Open(cfg Config, initialRegions int) (*Store, error) {
+	cfg.setDefaults()
+	var nb [8]byte
+	if _, err := rand.Read(nb[:]); err != nil {
+		return nil, fmt.Errorf("boot nonce: %w", err)
+	}
+	s := &Store{
+		cfg:      cfg,
+		db:       cfg.DB,
+		log:      cfg.Logger.With("component", "store"),
+		nonce:    binary.BigEndian.Uint64(nb[:]),
+		wake:     make(chan struct{}, 1),
+		appendCh: make(chan []regionMsg, 64),
+		applyCh:  make(chan []regionMsg, 64),
+		stopc:    make(chan struct{}),
+		loopDone: make(chan struct{}),
+		pending:  pendingTable{m: map[uint64]*proposal{}},
+	}
+	states, err := s.db.LoadRegions()
+	if err != nil {
+		return nil, err
+	}
+	if len(states) == 0 {
+		if initialRegions <= 0 {
+			initialRegions = 16
+		}
+		if states, err = bootstrapStandalone(s.db, cfg.StoreID, initialRegions); err != nil {
+			return nil, err
+		}
+	}
+	for _, st := range states {
+		r, err := s.loadRegion(st)
+		if err != nil {
+			return nil, err
+		}
+		s.regions = append(s.regions, r)
+	}
+	sort.Slice(s.regions, func(i, j int) bool { return s.regions[i].id < s.regions[j].id })
+	s.rebuildRoutes()
+	return s, nil
+}
+
+// bootstrapStandalone creates n single-replica Regions splitting the slots
+// evenly. Like TiKV, a new Region starts with its log truncated at index 5,
+// term 5, so that its configuration comes from the descriptor, not the log.
+func bootstrapStandalone(db *engine.DB, storeID uint64, n int) ([]engine.RegionState, error) {
+	if n > slots.Count {
+		n = slots.Count
+	}
+	wb := db.NewWriteBatch()
+	defer wb.Close()
+	var out []engine.RegionState
+	for i := 0; i < n; i++ {
+		d := engine.RegionDesc{
+			ID:        uint64(i + 1),
+			StartSlot: uint16(i * slots.Count / n),
+			EndSlot:   uint16((i+1)*slots.Count/n - 1),
+			ConfVer:   1,
+			Version:   1,
+			Peers:     []engine.Peer{{ID: storeID, StoreID: storeID}},
+		}
+		st := engine.RegionState{Desc: d, Apply: engine.ApplyState{Applied: initLogIndex, TruncatedIndex: initLogIndex, TruncatedTerm: initLogIndex}}
+		hs := raftpb.HardState{Term: initLogIndex, Commit: initLogIndex}
+		st.HardState, _ = hs.Marshal()
+		if err := wb.PutRegion(&st.Desc, st.Apply); err != nil {
+			return nil, err
+		}
+		if err := wb.PutHardState(d.ID, st.HardState); err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	if err := wb.Commit(true); err != nil {
+		return nil, fmt.Errorf("bootstrap regions: %w", err)
+	}
+	return out, nil
+}
+
+const initLogIndex = 5
+
+func (s *Store) loadRegion(st engine.RegionState) (*Region, error) {
+	d := st.Desc
+	p, ok := d.PeerOnStore(s.cfg.StoreID)
+	if !ok {
+		return nil, fmt.Errorf("region %d has no peer on store %d", d.ID, s.cfg.StoreID)
+	}
+	ms := raft.NewMemoryStorage()
+	cs := raftpb.ConfState{}
+	for _, pr := range d.Peers {
+		cs.Voters = append(cs.Voters, pr.ID)
+	}
+	if err := ms.ApplySnapshot(raftpb.Snapshot{Metadata: raftpb.SnapshotMetadata{
+		Index: st.Apply.TruncatedIndex, Term: st.Apply.TruncatedTerm, ConfState: cs,
+	}}); err != nil {
+		return nil, fmt.Errorf("region %d: %w", d.ID, err)
+	}
+	var hs raftpb.HardState
+	if len(st.HardState) > 0 {
+		if err := hs.Unmarshal(st.HardState); err != nil {
+			return nil, fmt.Errorf("region %d hard state: %w", d.ID, err)
+		}
+	}
+	var ents []raftpb.Entry
+	err := s.db.LoadLog(d.ID, st.Apply.TruncatedIndex+1, func(index uint64, data []byte) error {
+		var e raftpb.Entry
+		if err := e.Unmarshal(data); err != nil {
+			return fmt.Errorf("region %d entry %d: %w", d.ID, index, err)
+		}
+		ents = append(ents, e)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := ms.Append(ents); err != nil {
+		return nil, fmt.Errorf("region %d: %w", d.ID, err)
+	}
+	last, _ := ms.LastIndex()
+	if hs.Commit > last {
+		hs.Commit = last
+	}
+	if err := ms.SetHardState(hs); err != nil {
+		return nil, err
+	}
+	r := &Region{id: d.ID, peerID: p.ID, storage: ms, lastPersisted: last, applyState: st.Apply}
+	r.desc.Store(&d)
+	r.applied.Store(st.Apply.Applied)
+	r.term.Store(hs.Term)
+	r.commit.Store(hs.Commit)
+	rn, err := raft.NewRawNode(&raft.Config{
+		ID:                        p.ID,
+		ElectionTick:              s.cfg.ElectionTicks,
+		HeartbeatTick:             s.cfg.HeartbeatTicks,
+		Storage:                   ms,
+		Applied:                   st.Apply.Applied,
+		MaxSizePerMsg:             1 << 20,
+		MaxCommittedSizePerReady:  64 << 20,
+		MaxUncommittedEntriesSize: 256 << 20,
+		MaxInflightMsgs:           256,
+		CheckQuorum:               true,
+		PreVote:                   true,
+		AsyncStorageWrites:        true,
+		DisableProposalForwarding: true,
+		Logger:                    newRaftLogger(s.log, d.ID),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("region %d raft: %w", d.ID, err)
+	}
+	r.rn = rn
+	return r, nil
+}
+
+func (s *Store) rebuildRoutes() {
+	rt := &routeTable{}
+	for _, r := range s.regions {
+		d := r.desc.Load()
+		for sl := int(d.StartSlot); sl <= int(d.EndSlot); sl++ {
+			rt.bySlot[sl] = r
+		}
+	}
+	s.routes.Store(rt)
+}
+
+// Route returns the Region that owns slot.
+func (s *Store) Route(slot uint16) *Region { return s.routes.Load().bySlot[slot] }
+
+// Regions returns the store's Regions ordered by id.
+func (s *Store) Regions() []*Region { return s.regions }
+
+// StoreID is this store's id.
+func (s *Store) StoreID() uint64 { return s.cfg.StoreID }
+
+// DB is the store's engine.
+func (s *Store) DB() *engine.DB { return s.db }
+
+// Start launches the round, append, apply and expiry loops.
+func (s *Store) Start() {
+	for _, r := range s.regions {
+		if len(r.desc.Load().Peers) == 1 {
+			// A single voter elects itself at once instead of waiting out
+			// an election timeout.
+			_ = r.rn.Campaign()
+			r.dirty = true
+			s.touched = append(s.touched, r)
+		}
+	}
+	s.wg.Add(3)
+	go func() { defer s.wg.Done(); s.appendLoop() }()
+	go func() { defer s.wg.Done(); s.applyLoop() }()
+	go func() { defer s.wg.Done(); s.expiryLoop() }()
+	go s.roundLoop()
+	s.notify()
+}
+
+// Submit hands a batch of requests to the round loop; the store owns the
+// batch from now on. Requests of a closing store fail at once.
+func (s *Store) Submit(b *Batch) {
+	if len(b.reqs) == 0 {
+		b.release()
+		return
+	}
+	s.mu.Lock()
+	if s.closing || s.failed.Load() {
+		s.mu.Unlock()
+		msg := ErrShuttingDown
+		if s.failed.Load() {
+			msg = ErrStoreFailed
+		}
+		for i := range b.reqs {
+			failRequest(&b.reqs[i], msg)
+		}
+		b.release()
+		return
+	}
+	s.inReqs = append(s.inReqs, b)
+	s.mu.Unlock()
+	s.notify()
+}
+
+func (s *Store) notify() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Store) deliver(msgs []regionMsg) {
+	if len(msgs) == 0 {
+		return
+	}
+	s.mu.Lock()
+	s.inMsgs = append(s.inMsgs, msgs...)
+	s.mu.Unlock()
+	s.notify()
+}
+
+func failRequest(r *request, msg string) {
+	if r.reply != nil {
+		r.reply.Error(msg)
+	}
+	r.complete()
+}
+
+// fatal stops the store after an unrecoverable storage error.
+func (s *Store) fatal(err error) {
+	s.fatalMu.Do(func() {
+		s.failed.Store(true)
+		s.log.Error("store failed", "err", err)
+		if s.cfg.OnFatal != nil {
+			go s.cfg.OnFatal(err)
+		}
+	})
+}
+
+// Stop lets in-flight proposals finish (up to timeout), then stops every
+// loop. Requests still unanswered get an error reply.
+func (s *Store) Stop(timeout time.Duration) {
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) && !s.failed.Load() {
+		s.mu.Lock()
+		idle := len(s.inReqs) == 0
+		s.mu.Unlock()
+		if idle && s.pending.len() == 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(s.stopc)
+	<-s.loopDone
+	s.wg.Wait()
+	s.mu.Lock()
+	left := s.inReqs
+	s.inReqs = nil
+	s.mu.Unlock()
+	for _, b := range left {
+		for i := range b.reqs {
+			failRequest(&b.reqs[i], ErrShuttingDown)
+		}
+	}
+	for _, p := range s.pending.drain() {
+		p.fail(ErrShuttingDown)
+	}
+}
+
+var errStopped = errors.New("store stopped")
+
+// Stats are the store's counters, read by INFO and /metrics.
+type Stats struct {
+	Rounds           atomic.Uint64
+	Proposals        atomic.Uint64 // entries proposed
+	ProposedCommands atomic.Uint64
+	Fsyncs           atomic.Uint64
+	FsyncNanos       atomic.Uint64
+	PersistedEntries atomic.Uint64
+	PersistedBytes   atomic.Uint64
+	ApplyBatches     atomic.Uint64
+	AppliedEntries   atomic.Uint64
+	AppliedCommands  atomic.Uint64
+}

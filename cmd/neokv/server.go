@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"time"
+
+	"github.com/neokv/neokv/batching"
+	"github.com/neokv/neokv/engine"
+	"github.com/neokv/neokv/netio"
+)
+
+type serverFlags struct {
+	addr        string
+	dir         string
+	regions     int
+	requirepass string
+	pprof       string
+	logLevel    string
+	eventLoops  int
+	maxClients  int
+	cacheMB     int
+}
+
+// storeIdent is what a store remembers about itself across restarts.
+type storeIdent struct {
+	StoreID uint64 `json:"store_id"`
+	NodeID  string `json:"node_id"`
+}
+
+func runServer(args []string) error {
+	var f serverFlags
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:6379", "address to serve the Redis protocol on")
+	fs.StringVar(&f.dir, "dir", "./data", "data directory")
+	fs.IntVar(&f.regions, "regions", 16, "number of Regions the 16384 slots are split into (used when the store is first created)")
+	fs.StringVar(&f.requirepass, "requirepass", "", "password clients must AUTH with (empty: none)")
+	fs.StringVar(&f.pprof, "pprof", "", "HTTP address serving /debug/pprof (empty: off)")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.IntVar(&f.eventLoops, "event-loops", 0, "network event loops (0: one per CPU)")
+	fs.IntVar(&f.maxClients, "maxclients", 10000, "maximum number of client connections")
+	fs.IntVar(&f.cacheMB, "cache-mb", 256, "Pebble block cache in MiB")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	log := newLogger(f.logLevel)
+	slog.SetDefault(log)
+	start := time.Now()
+
+	if err := os.MkdirAll(f.dir, 0o755); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	db, err := engine.Open(filepath.Join(f.dir, "pebble"), engine.Options{CacheSize: int64(f.cacheMB) << 20, Logger: log})
+	if err != nil {
+		return err
+	}
+	ident, err := loadIdent(db)
+	if err != nil {
+		_ = db.Close()
+		return err
+	}
+	fatal := make(chan error, 1)
+	store, err := batching.Open(batching.Config{
+		StoreID:  ident.StoreID,
+		DB:       db,
+		Commands: engine.Commands(),
+		Logger:   log,
+		OnFatal: func(err error) {
+			select {
+			case fatal <- err:
+			default:
+			}
+		},
+	}, f.regions)
+	if err != nil {
+		_ = db.Close()
+		return err
+	}
+	store.Start()
+	srv, err := netio.New(netio.Config{
+		Addr:       f.addr,
+		Password:   f.requirepass,
+		NodeID:     ident.NodeID,
+		Version:    version,
+		EventLoops: f.eventLoops,
+		Logger:     log,
+		Store:      store,
+		DataDir:    f.dir,
+		MaxClients: f.maxClients,
+	})
+	if err == nil {
+		err = srv.Start()
+	}
+	if err != nil {
+		store.Stop(time.Second)
+		_ = db.Close()
+		return err
+	}
+	var pprofSrv *http.Server
+	if f.pprof != "" {
+		if pprofSrv, err = startPprof(f.pprof, log); err != nil {
+			log.Error("pprof", "err", err)
+		}
+	}
+	log.Info("neokv ready", "addr", f.addr, "dir", f.dir, "regions", len(store.Regions()), "node_id", ident.NodeID,
+		"startup", time.Since(start).Round(time.Millisecond), "go", runtime.Version())
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	var exitErr error
+	select {
+	case s := <-sig:
+		log.Info("shutting down", "signal", s.String())
+	case err := <-fatal:
+		exitErr = err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Stop(ctx); err != nil {
+		log.Warn("stop server", "err", err)
+	}
+	if pprofSrv != nil {
+		_ = pprofSrv.Shutdown(ctx)
+	}
+	store.Stop(3 * time.Second)
+	if err := db.Close(); err != nil {
+		log.Error("close storage", "err", err)
+		if exitErr == nil {
+			exitErr = err
+		}
+	}
+	log.Info("stopped")
+	return exitErr
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// loadIdent reads the store identity, creating it on first start.
+func loadIdent(db *engine.DB) (storeIdent, error) {
+	var id storeIdent
+	raw, err := db.Ident()
+	if err != nil {
+		return id, err
+	}
+	if raw != nil {
+		if err := json.Unmarshal(raw, &id); err != nil {
+			return id, fmt.Errorf("store identity: %w", err)
+		}
+		return id, nil
+	}
+	var b [20]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return id, err
+	}
+	id = storeIdent{StoreID: 1, NodeID: hex.EncodeToString(b[:])}
+	raw, _ = json.Marshal(id)
+	return id, db.SetIdent(raw)
+}
+
+func startPprof(addr string, log *slog.Logger) (*http.Server, error) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("pprof listen: %w", err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("pprof server", "err", err)
+		}
+	}()
+	return srv, nil
+}

@@ -1,0 +1,305 @@
+package engine
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/neokv/neokv/resp"
+)
+
+// An entry is the unit a Region proposes: every command the Region received
+// in one round, stamped with the proposer's identity and the leader's clock.
+//
+//	version(1) proposer(8) nonce(8) seq(8) now(8) count(4)
+//	count × { kind(1) argc(uvarint) argc × { len(uvarint) bytes } }
+const (
+	entryVersion    = 1
+	entryHeaderSize = 1 + 8 + 8 + 8 + 8 + 4
+
+	// KindClient is a client command, looked up in the command table.
+	KindClient byte = 0
+	// KindInternal is a server-generated command (active expiry, flush).
+	KindInternal byte = 1
+)
+
+// EntryHeader identifies an entry's proposal and carries its clock.
+type EntryHeader struct {
+	Proposer uint64 // store id of the proposing leader
+	Nonce    uint64 // the proposer's boot nonce, so restarted stores never match old proposals
+	Seq      uint64 // proposal sequence number on the proposer
+	Now      int64  // leader's clock, Unix ms: the "now" every replica applies with
+	Count    int    // number of commands
+}
+
+// EntryEncoder builds an entry in a reusable buffer.
+type EntryEncoder struct {
+	buf   []byte
+	count uint32
+}
+
+// Begin starts a new entry.
+func (e *EntryEncoder) Begin(h EntryHeader) {
+	b := e.buf[:0]
+	b = append(b, entryVersion)
+	b = binary.BigEndian.AppendUint64(b, h.Proposer)
+	b = binary.BigEndian.AppendUint64(b, h.Nonce)
+	b = binary.BigEndian.AppendUint64(b, h.Seq)
+	b = binary.BigEndian.AppendUint64(b, uint64(h.Now))
+	b = append(b, 0, 0, 0, 0)
+	e.buf = b
+	e.count = 0
+}
+
+// Add appends one command.
+func (e *EntryEncoder) Add(kind byte, argv [][]byte) {
+	e.buf = append(e.buf, kind)
+	e.buf = binary.AppendUvarint(e.buf, uint64(len(argv)))
+	for _, a := range argv {
+		e.buf = binary.AppendUvarint(e.buf, uint64(len(a)))
+		e.buf = append(e.buf, a...)
+	}
+	e.count++
+}
+
+// AddEncoded appends one command already in the entry's command encoding
+// (as produced by batching.Batch.Add).
+func (e *EntryEncoder) AddEncoded(cmd []byte) {
+	e.buf = append(e.buf, cmd...)
+	e.count++
+}
+
+// Grow makes room for n more bytes.
+func (e *EntryEncoder) Grow(n int) {
+	if cap(e.buf)-len(e.buf) < n {
+		nb := make([]byte, len(e.buf), len(e.buf)+n)
+		copy(nb, e.buf)
+		e.buf = nb
+	}
+}
+
+// Detach returns the finished entry and forgets it, so the next Begin
+// starts a new buffer (Raft keeps the proposed bytes).
+func (e *EntryEncoder) Detach() []byte {
+	b := e.Finish()
+	e.buf = nil
+	return b
+}
+
+// Finish returns the encoded entry; it is valid until the next Begin.
+func (e *EntryEncoder) Finish() []byte {
+	binary.BigEndian.PutUint32(e.buf[entryHeaderSize-4:], e.count)
+	return e.buf
+}
+
+// Bytes returns the entry so far.
+func (e *EntryEncoder) Bytes() []byte { return e.buf }
+
+var errBadEntry = errors.New("engine: malformed entry")
+
+// DecodeEntryHeader reads an entry's header.
+func DecodeEntryHeader(data []byte) (EntryHeader, error) {
+	if len(data) < entryHeaderSize || data[0] != entryVersion {
+		return EntryHeader{}, errBadEntry
+	}
+	return EntryHeader{
+		Proposer: binary.BigEndian.Uint64(data[1:]),
+		Nonce:    binary.BigEndian.Uint64(data[9:]),
+		Seq:      binary.BigEndian.Uint64(data[17:]),
+		Now:      int64(binary.BigEndian.Uint64(data[25:])),
+		Count:    int(binary.BigEndian.Uint32(data[33:])),
+	}, nil
+}
+
+// EachCommand decodes the commands of an entry; argv aliases data and is
+// valid only during fn.
+func EachCommand(data []byte, fn func(i int, kind byte, argv [][]byte) error) error {
+	h, err := DecodeEntryHeader(data)
+	if err != nil {
+		return err
+	}
+	p := data[entryHeaderSize:]
+	var argv [][]byte
+	for i := 0; i < h.Count; i++ {
+		if len(p) < 1 {
+			return errBadEntry
+		}
+		kind := p[0]
+		p = p[1:]
+		argc, n := binary.Uvarint(p)
+		if n <= 0 || argc > uint64(len(p)) {
+			return errBadEntry
+		}
+		p = p[n:]
+		argv = argv[:0]
+		for j := uint64(0); j < argc; j++ {
+			l, n := binary.Uvarint(p)
+			if n <= 0 || l > uint64(len(p)-n) {
+				return errBadEntry
+			}
+			argv = append(argv, p[n:n+int(l):n+int(l)])
+			p = p[n+int(l):]
+		}
+		if err := fn(i, kind, argv); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ReplySink receives the replies of an entry's commands on the store that
+// proposed it; followers apply with no sink.
+type ReplySink interface {
+	// ReplyWriter returns where command i's reply goes, or nil to drop it.
+	ReplyWriter(i int) *resp.Writer
+}
+
+// Applier applies committed entries of many Regions into one Pebble batch.
+// It is owned by the apply loop; it is not safe for concurrent use.
+type Applier struct {
+	db       *DB
+	b        *pebble.Batch
+	cmds     map[string]*Command
+	internal map[string]func(*Ctx, [][]byte)
+	deltas   slotDeltas
+	ctx      Ctx
+	scratch  resp.Writer
+	entries  int
+	commands int
+}
+
+// NewApplier returns an applier executing commands from table cmds.
+func (db *DB) NewApplier(cmds map[string]*Command) *Applier {
+	a := &Applier{db: db, cmds: cmds, internal: internalCommands()}
+	a.b = db.pdb.NewIndexedBatch()
+	a.ctx = Ctx{db: db, r: a.b, b: a.b, deltas: &a.deltas}
+	return a
+}
+
+// ApplyEntry executes an entry's commands at the entry's clock. A storage
+// error is returned and leaves the batch unusable: the caller must stop
+// applying (replicas must not diverge), as TiKV panics on engine errors.
+func (a *Applier) ApplyEntry(data []byte, sink ReplySink) error {
+	h, err := DecodeEntryHeader(data)
+	if err != nil {
+		return err
+	}
+	a.entries++
+	a.ctx.now = h.Now
+	return EachCommand(data, func(i int, kind byte, argv [][]byte) error {
+		a.commands++
+		var w *resp.Writer
+		if sink != nil {
+			w = sink.ReplyWriter(i)
+		}
+		if w == nil {
+			a.scratch.Reset()
+			w = &a.scratch
+		}
+		a.ctx.W = w
+		if len(argv) == 0 {
+			w.Error("ERR empty command")
+			return nil
+		}
+		if kind == KindInternal {
+			exec := a.internal[string(argv[0])]
+			if exec == nil {
+				return fmt.Errorf("unknown internal command %q: %w", argv[0], errBadEntry)
+			}
+			a.ctx.name = string(argv[0])
+			exec(&a.ctx, argv)
+		} else {
+			cmd := a.cmds[string(argv[0])]
+			if cmd == nil {
+				w.Error("ERR unknown command '" + string(argv[0]) + "'")
+				return nil
+			}
+			a.ctx.name = cmd.Name
+			cmd.Exec(&a.ctx, argv)
+		}
+		return a.ctx.err
+	})
+}
+
+// SetApplyState records a Region's apply state in the batch.
+func (a *Applier) SetApplyState(region uint64, st ApplyState) error {
+	return a.b.Set(raftKey(region, raftApplySuffix), st.marshal(), nil)
+}
+
+// PutRegion records a Region's descriptor and apply state in the batch.
+func (a *Applier) PutRegion(d *RegionDesc, st ApplyState) error {
+	if err := a.b.Set(raftKey(d.ID, raftDescSuffix), d.Marshal(), nil); err != nil {
+		return err
+	}
+	return a.SetApplyState(d.ID, st)
+}
+
+// TruncateLog deletes a Region's log entries with index <= upTo.
+func (a *Applier) TruncateLog(region, upTo uint64) error {
+	return a.b.DeleteRange(appendRaftLogKey(nil, region, 0), appendRaftLogKey(nil, region, upTo+1), nil)
+}
+
+// Stats returns the entries and commands applied since the last Commit.
+func (a *Applier) Stats() (entries, commands int) { return a.entries, a.commands }
+
+// Commit writes the batch without fsync (the Raft log is the durable
+// record; the applied index commits atomically with the data) and publishes
+// the key-count changes.
+func (a *Applier) Commit() error {
+	a.entries, a.commands = 0, 0
+	if a.b.Empty() {
+		a.deltas.discard()
+		return nil
+	}
+	err := a.b.Commit(pebble.NoSync)
+	if err != nil {
+		a.deltas.discard()
+		return fmt.Errorf("commit apply batch: %w", err)
+	}
+	a.deltas.flush(a.db)
+	// Reset keeps the batch's buffer; a batch that grew huge is dropped
+	// instead so one large write does not pin memory forever.
+	if a.b.Len() > 64<<20 {
+		_ = a.b.Close()
+		a.b = a.db.pdb.NewIndexedBatch()
+	} else {
+		a.b.Reset()
+	}
+	a.ctx.r, a.ctx.b = a.b, a.b
+	return nil
+}
+
+// Reader executes read commands against the live database at the local clock.
+type Reader struct {
+	db   *DB
+	ctx  Ctx
+	cmds map[string]*Command
+}
+
+// NewReader returns a reader; each event loop owns one.
+func (db *DB) NewReader() *Reader {
+	return &Reader{db: db, ctx: Ctx{db: db, r: db.pdb}}
+}
+
+// Exec runs a read-only command now, with reply into w.
+func (r *Reader) Exec(cmd *Command, argv [][]byte, now int64, w *resp.Writer) error {
+	r.ctx.now, r.ctx.W, r.ctx.name, r.ctx.err = now, w, cmd.Name, nil
+	if cmd.Flags&FlagWrite != 0 {
+		w.Error("ERR internal: write command on the read path")
+		return nil
+	}
+	cmd.Exec(&r.ctx, argv)
+	return r.ctx.err
+}
+
+// ExecSnapshot runs a read-only multi-key command against one consistent
+// Pebble snapshot, so that it sees no half-applied batch between its keys.
+func (r *Reader) ExecSnapshot(cmd *Command, argv [][]byte, now int64, w *resp.Writer) error {
+	snap := r.db.pdb.NewSnapshot()
+	defer closeQuietly(snap)
+	r.ctx.r = snap
+	defer func() { r.ctx.r = r.db.pdb }()
+	return r.Exec(cmd, argv, now, w)
+}

@@ -1,0 +1,95 @@
+package engine
+
+// Flags describe how a command must be routed and executed.
+type Flags uint32
+
+// Command flags.
+const (
+	// FlagWrite: the command may modify data; it goes through Raft.
+	FlagWrite Flags = 1 << iota
+	// FlagReadOnly: the command only reads data.
+	FlagReadOnly
+	// FlagFast: O(1) or O(log n).
+	FlagFast
+	// FlagDenyOOM: may grow memory use.
+	FlagDenyOOM
+	// FlagMultiKey: keys may span Regions; the server splits the command per
+	// Region and merges the replies (see Merge).
+	FlagMultiKey
+	// FlagSameSlotKeys: every key must be in one Region, else -CROSSSLOT.
+	FlagSameSlotKeys
+	// FlagRandom: the reply may differ between calls (RANDOMKEY).
+	FlagRandom
+)
+
+// Merge says how the per-Region replies of a FlagMultiKey command combine.
+type Merge uint8
+
+// Ways to merge the replies of a command split across Regions.
+const (
+	MergeNone     Merge = iota
+	MergeSum            // integer replies are added (DEL, EXISTS, TOUCH, UNLINK)
+	MergeArray          // array replies are reassembled in key order (MGET)
+	MergeAllOK          // every part must reply +OK (MSET)
+	MergeKeyPairs       // like MergeAllOK, keys come in key/value pairs (MSET)
+)
+
+// Command is one data command: its Redis metadata and its execution.
+type Command struct {
+	Name     string // lowercase
+	Arity    int    // Redis convention: n exact, -n at least n
+	Flags    Flags
+	FirstKey int
+	LastKey  int // -1: the last argument
+	Step     int
+	Merge    Merge
+	Group    string // COMMAND DOCS group
+	Since    string
+	Summary  string
+	ACL      []string
+	Exec     func(c *Ctx, argv [][]byte)
+}
+
+// Keys returns the positions of argv that are keys.
+func (cmd *Command) Keys(argc int, fn func(i int)) {
+	if cmd.FirstKey == 0 {
+		return
+	}
+	last := cmd.LastKey
+	if last < 0 {
+		last = argc + last
+	}
+	if last >= argc {
+		last = argc - 1
+	}
+	step := cmd.Step
+	if step <= 0 {
+		step = 1
+	}
+	for i := cmd.FirstKey; i <= last; i += step {
+		fn(i)
+	}
+}
+
+// Commands returns the data command table keyed by lowercase name.
+func Commands() map[string]*Command {
+	t := map[string]*Command{}
+	add := func(cmds ...*Command) {
+		for _, c := range cmds {
+			t[c.Name] = c
+		}
+	}
+	add(stringCommands()...)
+	add(keyCommands()...)
+	return t
+}
+
+// Internal commands are proposed by the server itself (active expiry, flush)
+// and never accepted from clients: they travel with a distinct kind in the
+// entry encoding.
+func internalCommands() map[string]func(c *Ctx, argv [][]byte) {
+	return map[string]func(c *Ctx, argv [][]byte){
+		"expiredel":  execExpireDel,
+		"flushslots": execFlushSlots,
+	}
+}

@@ -1,0 +1,242 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/neokv/neokv/resp"
+	"github.com/neokv/neokv/slots"
+)
+
+// Redis's error replies, spelled as Redis spells them.
+const (
+	ErrWrongType     = "WRONGTYPE Operation against a key holding the wrong kind of value"
+	ErrNotInteger    = "ERR value is not an integer or out of range"
+	ErrNotFloat      = "ERR value is not a valid float"
+	ErrSyntax        = "ERR syntax error"
+	ErrOverflow      = "ERR increment or decrement would overflow"
+	ErrNoSuchKey     = "ERR no such key"
+	ErrStringTooLong = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+	ErrDBIndex       = "ERR DB index is out of range"
+	ErrCrossSlot     = "CROSSSLOT Keys in request don't hash to the same slot"
+)
+
+// Ctx is the execution of one command: where it reads, where it writes (nil
+// for reads), the time it runs at, and where its reply goes.
+type Ctx struct {
+	db   *DB
+	r    pebble.Reader
+	b    *pebble.Batch
+	now  int64
+	W    *resp.Writer
+	name string // the command's lowercase name, for error texts
+	err  error  // a storage failure; fatal for apply
+
+	deltas  *slotDeltas
+	keyBuf  []byte
+	valBuf  []byte
+	metaBuf []byte
+}
+
+// slotDeltas accumulates key-count changes of an apply batch until it commits.
+type slotDeltas struct {
+	d       [slots.Count]int32
+	touched []uint16
+}
+
+func (s *slotDeltas) add(slot uint16, n int32) {
+	if s.d[slot] == 0 {
+		s.touched = append(s.touched, slot)
+	}
+	s.d[slot] += n
+}
+
+func (s *slotDeltas) flush(db *DB) {
+	for _, slot := range s.touched {
+		db.slotKeys[slot].Add(int64(s.d[slot]))
+		s.d[slot] = 0
+	}
+	s.touched = s.touched[:0]
+}
+
+func (s *slotDeltas) discard() {
+	for _, slot := range s.touched {
+		s.d[slot] = 0
+	}
+	s.touched = s.touched[:0]
+}
+
+// Now is the command's notion of the current time in Unix milliseconds:
+// the leader's clock stamped into the entry at apply, the local clock for reads.
+func (c *Ctx) Now() int64 { return c.now }
+
+// Err returns the storage error that stopped the command, if any.
+func (c *Ctx) Err() error { return c.err }
+
+func (c *Ctx) writable() bool { return c.b != nil }
+
+// fail records a storage error and replies with it.
+func (c *Ctx) fail(err error) {
+	if c.err == nil {
+		c.err = err
+	}
+	c.W.Error("ERR storage error: " + err.Error())
+}
+
+// rec is a key as found in storage.
+type rec struct {
+	slot     uint16
+	key      []byte
+	m        meta
+	physical bool // a metadata record is stored, maybe expired
+	live     bool // stored and not expired at c.now
+	closer   io.Closer
+}
+
+func (r *rec) release() {
+	if r.closer != nil {
+		_ = r.closer.Close()
+		r.closer = nil
+	}
+}
+
+// lookup reads key's metadata. The caller must release the record; strings'
+// values alias storage until then.
+func (c *Ctx) lookup(key []byte) (rec, bool) {
+	r := rec{slot: slots.Of(key), key: key}
+	c.keyBuf = appendMetaKey(c.keyBuf[:0], r.slot, key)
+	v, closer, err := c.r.Get(c.keyBuf)
+	if err == pebble.ErrNotFound {
+		return r, true
+	}
+	if err != nil {
+		c.fail(fmt.Errorf("read %q: %w", key, err))
+		return r, false
+	}
+	m, err := decodeMeta(v)
+	if err != nil {
+		_ = closer.Close()
+		c.fail(fmt.Errorf("key %q: %w", key, err))
+		return r, false
+	}
+	r.m, r.physical, r.closer = m, true, closer
+	r.live = !m.expiredAt(c.now)
+	return r, true
+}
+
+// lookupString reads a live string. It replies WRONGTYPE and returns ok
+// false for any other live type.
+func (c *Ctx) lookupString(key []byte) (r rec, ok bool) {
+	r, ok = c.lookup(key)
+	if !ok {
+		return r, false
+	}
+	if r.live && r.m.typ != TypeString {
+		r.release()
+		c.W.Error(ErrWrongType)
+		return r, false
+	}
+	return r, true
+}
+
+// putMeta stores m as key's metadata, replacing whatever r holds, and keeps
+// the expiry index and the key counts in step.
+func (c *Ctx) putMeta(r *rec, m *meta) {
+	if r.physical {
+		if r.m.typ != TypeString && (m.typ != r.m.typ || m.version != r.m.version) {
+			c.dropSubKeys(r)
+		}
+		if r.m.expireAt != 0 && r.m.expireAt != m.expireAt {
+			c.keyBuf = appendExpireKey(c.keyBuf[:0], r.m.expireAt, r.slot, r.key)
+			c.setErr(c.b.Delete(c.keyBuf, nil))
+		}
+	} else {
+		c.deltas.add(r.slot, 1)
+	}
+	if m.expireAt != 0 && (!r.physical || r.m.expireAt != m.expireAt) {
+		c.keyBuf = appendExpireKey(c.keyBuf[:0], m.expireAt, r.slot, r.key)
+		c.setErr(c.b.Set(c.keyBuf, nil, nil))
+	}
+	c.metaBuf = m.appendEncoded(c.metaBuf[:0])
+	c.keyBuf = appendMetaKey(c.keyBuf[:0], r.slot, r.key)
+	c.setErr(c.b.Set(c.keyBuf, c.metaBuf, nil))
+}
+
+// deleteKey removes a stored key with everything it owns.
+func (c *Ctx) deleteKey(r *rec) {
+	if !r.physical {
+		return
+	}
+	if r.m.typ != TypeString {
+		c.dropSubKeys(r)
+	}
+	if r.m.expireAt != 0 {
+		c.keyBuf = appendExpireKey(c.keyBuf[:0], r.m.expireAt, r.slot, r.key)
+		c.setErr(c.b.Delete(c.keyBuf, nil))
+	}
+	c.keyBuf = appendMetaKey(c.keyBuf[:0], r.slot, r.key)
+	c.setErr(c.b.Delete(c.keyBuf, nil))
+	c.deltas.add(r.slot, -1)
+	r.physical, r.live = false, false
+}
+
+// dropSubKeys range-deletes every sub-key of the collection version r holds.
+func (c *Ctx) dropSubKeys(r *rec) {
+	start := appendSubPrefix(nil, r.slot, r.key, r.m.version)
+	c.setErr(c.b.DeleteRange(start, prefixEndKey(start), nil))
+}
+
+func (c *Ctx) setErr(err error) {
+	if err != nil && c.err == nil {
+		c.err = fmt.Errorf("write batch: %w", err)
+	}
+}
+
+// setString stores a string value with the given expiry (0 = none).
+func (c *Ctx) setString(r *rec, value []byte, expireAt int64) {
+	m := meta{typ: TypeString, expireAt: expireAt, value: value}
+	c.putMeta(r, &m)
+	r.physical, r.live, r.m = true, true, m
+}
+
+// errExpireTime is Redis's addReplyErrorExpireTime.
+func (c *Ctx) errExpireTime() {
+	c.W.Error("ERR invalid expire time in '" + c.name + "' command")
+}
+
+// parseInt parses an integer argument or replies with Redis's error.
+func (c *Ctx) parseInt(b []byte) (int64, bool) {
+	v, ok := resp.ParseInt(b)
+	if !ok {
+		c.W.Error(ErrNotInteger)
+	}
+	return v, ok
+}
+
+// parseFloat parses like Redis's string2ld: no leading space, no trailing
+// garbage, no NaN.
+func parseFloat(b []byte) (float64, bool) {
+	if len(b) == 0 || len(b) > 5000 || isSpaceByte(b[0]) || isSpaceByte(b[len(b)-1]) {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		var ne *strconv.NumError
+		if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
+			return f, true // strtold gives ±HUGE_VALL; the caller checks for inf
+		}
+		return 0, false
+	}
+	if f != f {
+		return 0, false
+	}
+	return f, true
+}
+
+func isSpaceByte(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}

@@ -1,0 +1,26 @@
+// Package engine owns everything NeoKV keeps in Pebble: the key layout, the
+// encoding of every Redis type, the execution of data commands against a
+// Pebble batch (writes, at apply time) or the live database (reads), expiry,
+// the Region state machine's apply of committed Raft entries, the per-Region
+// Raft state (log entries, hard state, apply state, region descriptor) and
+// slot-range snapshots.
+//
+// Key layout (one Pebble instance per store):
+//
+//	0x00 "ident"                                  store identity
+//	0x01 region(8) 'l' index(8)                   Raft log entry
+//	0x01 region(8) 'h'                            Raft hard state
+//	0x01 region(8) 'a'                            apply state (applied, truncated index/term)
+//	0x01 region(8) 'r'                            region descriptor
+//	0x02 slot(2) keylen(4) key                    metadata: type, expiry, version, count, string value
+//	0x03 slot(2) keylen(4) key version(8) ...     sub-keys of collections
+//	0x04 expireAt(8) slot(2) key                  expiry index, scanned by active expiry
+//
+// All integers are big endian so that byte order is numeric order. Because
+// user data is prefixed by slot, a Region split is a metadata change and a
+// replica move streams a slot range (two Pebble ranges per slot range).
+//
+// Everything executed by Apply depends only on the entry (its commands and
+// the leader's clock stamped into it) and on the state, so every replica
+// produces the same bytes.
+package engine

@@ -1,0 +1,94 @@
+package engine
+
+import (
+	"encoding/binary"
+)
+
+const (
+	prefixStore  byte = 0x00
+	prefixRaft   byte = 0x01
+	prefixMeta   byte = 0x02
+	prefixSub    byte = 0x03
+	prefixExpire byte = 0x04
+	prefixEnd    byte = 0x05
+
+	raftLogSuffix   byte = 'l'
+	raftHardSuffix  byte = 'h'
+	raftApplySuffix byte = 'a'
+	raftDescSuffix  byte = 'r'
+)
+
+var identKey = []byte{prefixStore, 'i', 'd', 'e', 'n', 't'}
+
+func raftKey(region uint64, suffix byte) []byte {
+	k := make([]byte, 10)
+	k[0] = prefixRaft
+	binary.BigEndian.PutUint64(k[1:], region)
+	k[9] = suffix
+	return k
+}
+
+func appendRaftLogKey(dst []byte, region, index uint64) []byte {
+	dst = append(dst, prefixRaft)
+	dst = binary.BigEndian.AppendUint64(dst, region)
+	dst = append(dst, raftLogSuffix)
+	return binary.BigEndian.AppendUint64(dst, index)
+}
+
+// appendMetaKey appends the metadata key of user key `key` in `slot`.
+func appendMetaKey(dst []byte, slot uint16, key []byte) []byte {
+	dst = append(dst, prefixMeta)
+	dst = binary.BigEndian.AppendUint16(dst, slot)
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(key)))
+	return append(dst, key...)
+}
+
+// appendSubPrefix appends the prefix shared by every sub-key of one version
+// of a collection.
+func appendSubPrefix(dst []byte, slot uint16, key []byte, version uint64) []byte {
+	dst = append(dst, prefixSub)
+	dst = binary.BigEndian.AppendUint16(dst, slot)
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(key)))
+	dst = append(dst, key...)
+	return binary.BigEndian.AppendUint64(dst, version)
+}
+
+func appendExpireKey(dst []byte, at int64, slot uint16, key []byte) []byte {
+	dst = append(dst, prefixExpire)
+	dst = binary.BigEndian.AppendUint64(dst, uint64(at))
+	dst = binary.BigEndian.AppendUint16(dst, slot)
+	return append(dst, key...)
+}
+
+// slotSpan returns [start, end) covering prefix p for slots [lo, hi].
+func slotSpan(p byte, lo, hi uint16) (start, end []byte) {
+	start = []byte{p, byte(lo >> 8), byte(lo)}
+	h := uint32(hi) + 1
+	end = []byte{p, byte(h >> 8), byte(h)}
+	return start, end
+}
+
+// decodeMetaKey splits a metadata key into slot and user key.
+func decodeMetaKey(k []byte) (slot uint16, key []byte, ok bool) {
+	if len(k) < 7 || k[0] != prefixMeta {
+		return 0, nil, false
+	}
+	slot = binary.BigEndian.Uint16(k[1:])
+	n := binary.BigEndian.Uint32(k[3:])
+	if int(n) != len(k)-7 {
+		return 0, nil, false
+	}
+	return slot, k[7:], true
+}
+
+// prefixEndKey returns the smallest key greater than every key with prefix p.
+func prefixEndKey(p []byte) []byte {
+	end := append([]byte(nil), p...)
+	for i := len(end) - 1; i >= 0; i-- {
+		end[i]++
+		if end[i] != 0 {
+			return end[:i+1]
+		}
+	}
+	return nil
+}

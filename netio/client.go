@@ -1,0 +1,138 @@
+package netio
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"github.com/neokv/neokv/batching"
+	"github.com/neokv/neokv/engine"
+	"github.com/neokv/neokv/resp"
+)
+
+// slot is one command's place in its connection's reply queue. The apply
+// loop writes w and then calls Complete; only the event loop reads w after
+// seeing done.
+type slot struct {
+	w    resp.Writer
+	done atomic.Bool
+	cl   *client
+}
+
+// Complete implements batching.Completion.
+func (s *slot) Complete(uint64) {
+	s.done.Store(true)
+	s.cl.wakeup()
+}
+
+// client is one connection's state. Everything but the fields marked
+// otherwise is touched only by the connection's event loop.
+type client struct {
+	srv    *Server
+	conn   gnet.Conn
+	id     uint64
+	parser *resp.Parser
+	reader *engine.Reader
+	addr   string
+	laddr  string
+
+	resp3    bool
+	authed   bool
+	readonly bool
+	created  time.Time
+	fd       int
+
+	// Read by CLIENT LIST on other event loops.
+	infoMu  sync.Mutex
+	name    string
+	libName string
+	libVer  string
+	lastCmd atomic.Pointer[command]
+	lastIO  atomic.Int64 // unix nanoseconds
+	closing   bool // close once every queued reply is written
+	need      int  // bytes the next request needs before parsing again
+	killed    atomic.Bool
+
+	queue []*slot // reply slots not yet written, oldest first
+	free  []*slot
+	out   resp.Writer // replies ready to be written this wake-up
+	batch *batching.Batch
+	now   int64       // local clock for reads of this wake-up
+	woken atomic.Bool // a Wake is already on its way
+}
+
+// wakeup asks the event loop to flush completed slots. Many completions of
+// one apply batch cost one Wake.
+func (cl *client) wakeup() {
+	if !cl.woken.Swap(true) {
+		_ = cl.conn.Wake(nil)
+	}
+}
+
+// immediate returns a writer for a reply that is ready now. With nothing
+// queued it writes straight into the output buffer; otherwise the reply
+// takes a completed slot so that it still leaves in order.
+func (cl *client) immediate() *resp.Writer {
+	if len(cl.queue) == 0 {
+		cl.out.RESP3 = cl.resp3
+		return &cl.out
+	}
+	s := cl.newSlot()
+	s.done.Store(true)
+	return &s.w
+}
+
+// newSlot appends a pending slot to the queue.
+func (cl *client) newSlot() *slot {
+	var s *slot
+	if n := len(cl.free); n > 0 {
+		s = cl.free[n-1]
+		cl.free = cl.free[:n-1]
+	} else {
+		s = &slot{cl: cl}
+	}
+	s.w.RESP3 = cl.resp3
+	cl.queue = append(cl.queue, s)
+	return s
+}
+
+// drain moves the completed head of the queue into out.
+func (cl *client) drain() {
+	n := 0
+	for _, s := range cl.queue {
+		if !s.done.Load() {
+			break
+		}
+		cl.out.B = append(cl.out.B, s.w.B...)
+		n++
+		s.done.Store(false)
+		if cap(s.w.B) > 64<<10 {
+			s.w.B = nil
+		} else {
+			s.w.B = s.w.B[:0]
+		}
+		cl.free = append(cl.free, s)
+	}
+	if n > 0 {
+		copy(cl.queue, cl.queue[n:])
+		clear(cl.queue[len(cl.queue)-n:])
+		cl.queue = cl.queue[:len(cl.queue)-n]
+	}
+}
+
+// inFlight reports whether the connection waits on any earlier command.
+func (cl *client) inFlight() bool { return len(cl.queue) > 0 }
+
+func (cl *client) setName(n string) {
+	cl.infoMu.Lock()
+	cl.name = n
+	cl.infoMu.Unlock()
+}
+
+func (cl *client) getName() string {
+	cl.infoMu.Lock()
+	defer cl.infoMu.Unlock()
+	return cl.name
+}

@@ -1,0 +1,480 @@
+package netio
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/neokv/neokv/engine"
+	"github.com/neokv/neokv/resp"
+)
+
+func (s *Server) serverCommands() []*command {
+	r, w, f := engine.FlagReadOnly, engine.FlagWrite, engine.FlagFast
+	srv := func(name string, arity int, flags engine.Flags, cmdFlags []string, group string, h func(*client, [][]byte)) *command {
+		return &command{name: name, arity: arity, flags: flags, cmdFlags: cmdFlags, group: group, handler: h}
+	}
+	conn := []string{"@connection", "@fast"}
+	cmds := []*command{
+		srv("ping", -1, f, []string{"fast"}, "connection", s.cmdPing),
+		srv("echo", 2, f, []string{"fast"}, "connection", s.cmdEcho),
+		srv("hello", -1, f, []string{"noscript", "loading", "stale", "fast", "no_auth"}, "connection", s.cmdHello),
+		srv("auth", -2, f, []string{"noscript", "loading", "stale", "fast", "no_auth"}, "connection", s.cmdAuth),
+		srv("select", 2, f, []string{"loading", "stale", "fast"}, "connection", s.cmdSelect),
+		srv("quit", -1, f, []string{"noscript", "loading", "stale", "fast", "no_auth"}, "connection", s.cmdQuit),
+		srv("reset", 1, f, []string{"noscript", "loading", "stale", "fast", "no_auth"}, "connection", s.cmdReset),
+		srv("client", -2, 0, []string{"noscript", "loading", "stale"}, "connection", s.cmdClient),
+		srv("readonly", 1, f, []string{"loading", "stale", "fast"}, "cluster", s.cmdReadonly),
+		srv("readwrite", 1, f, []string{"loading", "stale", "fast"}, "cluster", s.cmdReadwrite),
+		srv("command", -1, 0, []string{"loading", "stale"}, "server", s.cmdCommand),
+		srv("config", -2, 0, []string{"admin", "noscript", "loading", "stale"}, "server", s.cmdConfig),
+		srv("info", -1, 0, []string{"loading", "stale"}, "server", s.cmdInfo),
+		srv("dbsize", 1, r|f, []string{"readonly", "fast"}, "server", s.cmdDBSize),
+		srv("flushdb", -1, w, []string{"write"}, "server", s.cmdFlush),
+		srv("flushall", -1, w, []string{"write"}, "server", s.cmdFlush),
+		srv("time", 1, f, []string{"loading", "stale", "fast"}, "server", s.cmdTime),
+		srv("lastsave", 1, f, []string{"loading", "stale", "fast"}, "server", s.cmdLastSave),
+		srv("save", 1, 0, []string{"admin", "noscript"}, "server", s.cmdSave),
+		srv("bgsave", -1, 0, []string{"admin", "noscript"}, "server", s.cmdBgSave),
+		srv("wait", 3, 0, []string{"noscript"}, "generic", s.cmdWait),
+		srv("keys", 2, r, []string{"readonly"}, "generic", s.cmdKeys),
+		srv("scan", -2, r, []string{"readonly"}, "generic", s.cmdScan),
+		srv("randomkey", 1, r, []string{"readonly"}, "generic", s.cmdRandomKey),
+		srv("cluster", -2, 0, []string{}, "cluster", s.cmdCluster),
+	}
+	for _, c := range cmds {
+		for _, fl := range c.cmdFlags {
+			if fl == "no_auth" {
+				c.noAuth = true
+			}
+		}
+		if c.group == "connection" {
+			c.acl = conn
+		}
+	}
+	return cmds
+}
+
+func (s *Server) cmdPing(cl *client, argv [][]byte) {
+	w := cl.immediate()
+	switch len(argv) {
+	case 1:
+		w.Simple("PONG")
+	case 2:
+		w.Bulk(argv[1])
+	default:
+		w.Error("ERR wrong number of arguments for 'ping' command")
+	}
+}
+
+func (s *Server) cmdEcho(cl *client, argv [][]byte) { cl.immediate().Bulk(argv[1]) }
+
+func (s *Server) checkPassword(user, pass []byte) bool {
+	s.conf.mu.RLock()
+	want := s.conf.password
+	s.conf.mu.RUnlock()
+	if user != nil && string(user) != "default" {
+		return false
+	}
+	return subtle.ConstantTimeCompare(pass, []byte(want)) == 1
+}
+
+func (s *Server) cmdAuth(cl *client, argv [][]byte) {
+	w := cl.immediate()
+	if len(argv) > 3 {
+		w.Error(engine.ErrSyntax)
+		return
+	}
+	s.conf.mu.RLock()
+	hasPass := s.conf.password != ""
+	s.conf.mu.RUnlock()
+	if !hasPass && len(argv) == 2 {
+		w.Error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+		return
+	}
+	var user []byte
+	pass := argv[1]
+	if len(argv) == 3 {
+		user, pass = argv[1], argv[2]
+	}
+	if !hasPass && string(user) == "default" {
+		cl.authed = true
+		w.OK()
+		return
+	}
+	if !s.checkPassword(user, pass) {
+		w.Error("WRONGPASS invalid username-password pair or user is disabled.")
+		return
+	}
+	cl.authed = true
+	w.OK()
+}
+
+func (s *Server) cmdHello(cl *client, argv [][]byte) {
+	proto := 0
+	if len(argv) >= 2 {
+		v, ok := resp.ParseInt(argv[1])
+		if !ok {
+			cl.immediate().Error("ERR Protocol version is not an integer or out of range")
+			return
+		}
+		if v < 2 || v > 3 {
+			cl.immediate().Error("NOPROTO unsupported protocol version")
+			return
+		}
+		proto = int(v)
+	}
+	var setName []byte
+	hasName := false
+	for j := 2; j < len(argv); j++ {
+		more := len(argv) - 1 - j
+		switch {
+		case strings.EqualFold(string(argv[j]), "auth") && more >= 2:
+			if !s.checkPassword(argv[j+1], argv[j+2]) {
+				cl.immediate().Error("WRONGPASS invalid username-password pair or user is disabled.")
+				return
+			}
+			cl.authed = true
+			j += 2
+		case strings.EqualFold(string(argv[j]), "setname") && more >= 1:
+			setName, hasName = argv[j+1], true
+			j++
+		default:
+			cl.immediate().Error("ERR Syntax error in HELLO option '" + string(argv[j]) + "'")
+			return
+		}
+	}
+	if s.authRequired(cl) {
+		cl.immediate().Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		return
+	}
+	if hasName {
+		if !validClientName(setName) {
+			cl.immediate().Error("ERR Client names cannot contain spaces, newlines or special characters.")
+			return
+		}
+		cl.setName(string(setName))
+	}
+	if proto != 0 {
+		cl.resp3 = proto == 3
+	}
+	w := cl.immediate()
+	w.RESP3 = cl.resp3
+	w.Map(7)
+	w.BulkString("server")
+	w.BulkString("redis")
+	w.BulkString("version")
+	w.BulkString(RedisVersion)
+	w.BulkString("proto")
+	if cl.resp3 {
+		w.Int(3)
+	} else {
+		w.Int(2)
+	}
+	w.BulkString("id")
+	w.Int(int64(cl.id))
+	w.BulkString("mode")
+	w.BulkString(s.mode())
+	w.BulkString("role")
+	w.BulkString("master")
+	w.BulkString("modules")
+	w.Array(0)
+}
+
+func (s *Server) mode() string {
+	if _, ok := s.topo.(*singleNode); ok {
+		return "standalone"
+	}
+	return "cluster"
+}
+
+func validClientName(b []byte) bool {
+	for _, c := range b {
+		if c < '!' || c > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Server) cmdSelect(cl *client, argv [][]byte) {
+	w := cl.immediate()
+	db, ok := resp.ParseInt(argv[1])
+	if !ok {
+		w.Error(engine.ErrNotInteger)
+		return
+	}
+	if db != 0 {
+		w.Error(engine.ErrDBIndex)
+		return
+	}
+	w.OK()
+}
+
+func (s *Server) cmdQuit(cl *client, _ [][]byte) {
+	cl.immediate().OK()
+	cl.closing = true
+}
+
+func (s *Server) cmdReset(cl *client, _ [][]byte) {
+	cl.resp3 = false
+	cl.setName("")
+	cl.readonly = false
+	s.conf.mu.RLock()
+	cl.authed = s.conf.password == ""
+	s.conf.mu.RUnlock()
+	w := cl.immediate()
+	w.RESP3 = false
+	w.Simple("RESET")
+}
+
+func (s *Server) cmdReadonly(cl *client, _ [][]byte) {
+	cl.readonly = true
+	cl.immediate().OK()
+}
+
+func (s *Server) cmdReadwrite(cl *client, _ [][]byte) {
+	cl.readonly = false
+	cl.immediate().OK()
+}
+
+func (s *Server) cmdClient(cl *client, argv [][]byte) {
+	sub := strings.ToLower(string(argv[1]))
+	w := cl.immediate()
+	switch {
+	case sub == "id" && len(argv) == 2:
+		w.Int(int64(cl.id))
+	case sub == "getname" && len(argv) == 2:
+		if name := cl.getName(); name == "" {
+			w.Null()
+		} else {
+			w.BulkString(name)
+		}
+	case sub == "setname" && len(argv) == 3:
+		if !validClientName(argv[2]) {
+			w.Error("ERR Client names cannot contain spaces, newlines or special characters.")
+			return
+		}
+		cl.setName(string(argv[2]))
+		w.OK()
+	case sub == "setinfo" && len(argv) == 4:
+		attr := strings.ToLower(string(argv[2]))
+		if !validClientName(argv[3]) && len(argv[3]) > 0 {
+			w.Error("ERR " + strings.ToUpper(attr) + " cannot contain spaces, newlines or special characters.")
+			return
+		}
+		cl.infoMu.Lock()
+		switch attr {
+		case "lib-name":
+			cl.libName = string(argv[3])
+		case "lib-ver":
+			cl.libVer = string(argv[3])
+		default:
+			cl.infoMu.Unlock()
+			w.Error("ERR Unrecognized option '" + string(argv[2]) + "'")
+			return
+		}
+		cl.infoMu.Unlock()
+		w.OK()
+	case sub == "info" && len(argv) == 2:
+		w.Verbatim(s.clientLine(cl, cl) + "\n")
+	case sub == "list":
+		s.clientList(cl, argv, w)
+	case sub == "kill":
+		s.clientKill(cl, argv, w)
+	case (sub == "no-evict" || sub == "no-touch") && len(argv) == 3:
+		v := strings.ToLower(string(argv[2]))
+		if v != "on" && v != "off" {
+			w.Error(engine.ErrSyntax)
+			return
+		}
+		w.OK()
+	case sub == "reply" && len(argv) == 3:
+		if strings.EqualFold(string(argv[2]), "on") {
+			w.OK()
+			return
+		}
+		w.Error("ERR CLIENT REPLY OFF|SKIP is not supported")
+	case sub == "help":
+		lines := []string{
+			"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+			"ID", "    Return the ID of the current connection.",
+			"GETNAME", "    Return the name of the current connection.",
+			"SETNAME <name>", "    Assign the name <name> to the current connection.",
+			"SETINFO <option> <value>", "    Set client meta attr (LIB-NAME, LIB-VER).",
+			"INFO", "    Return information about the current client connection.",
+			"LIST [TYPE normal|master|replica|pubsub] [ID <id> [<id> ...]]", "    Return information about client connections.",
+			"KILL <ip:port> | KILL <option> <value> [<option> <value> [...]]", "    Kill connections (options: ID, ADDR, LADDR, TYPE, USER, SKIPME, MAXAGE).",
+			"HELP", "    Print this help.",
+		}
+		w.Array(len(lines))
+		for _, l := range lines {
+			w.Simple(l)
+		}
+	default:
+		w.Error("ERR unknown subcommand or wrong number of arguments for '" + string(argv[1]) + "'. Try CLIENT HELP.")
+	}
+}
+
+// clientLine renders one CLIENT LIST line as Redis 7 does.
+func (s *Server) clientLine(cl, self *client) string {
+	now := time.Now()
+	cmd := "NULL"
+	if c := cl.lastCmd.Load(); c != nil {
+		cmd = c.name
+	}
+	if cl == self {
+		cmd = "client|list"
+	}
+	proto := 2
+	if cl == self && cl.resp3 {
+		proto = 3
+	}
+	flags := "N"
+	if cl == self && cl.readonly {
+		flags = "r"
+	}
+	cl.infoMu.Lock()
+	name, libName, libVer := cl.name, cl.libName, cl.libVer
+	cl.infoMu.Unlock()
+	idle := now.Sub(time.Unix(0, cl.lastIO.Load()))
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s",
+		cl.id, cl.addr, cl.laddr, cl.fd, name, int(now.Sub(cl.created).Seconds()), int(idle.Seconds()),
+		flags, cmd, proto, libName, libVer)
+}
+
+func (s *Server) snapshotClients() []*client {
+	s.mu.Lock()
+	out := make([]*client, 0, len(s.clients))
+	for _, c := range s.clients {
+		out = append(out, c)
+	}
+	s.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+func (s *Server) clientList(cl *client, argv [][]byte, w *resp.Writer) {
+	var ids map[uint64]bool
+	for j := 2; j < len(argv); j++ {
+		switch strings.ToLower(string(argv[j])) {
+		case "type":
+			if j+1 >= len(argv) {
+				w.Error(engine.ErrSyntax)
+				return
+			}
+			t := strings.ToLower(string(argv[j+1]))
+			if t != "normal" && t != "master" && t != "replica" && t != "slave" && t != "pubsub" {
+				w.Error("ERR Unknown client type '" + string(argv[j+1]) + "'")
+				return
+			}
+			if t != "normal" {
+				w.Verbatim("")
+				return
+			}
+			j++
+		case "id":
+			if j+1 >= len(argv) {
+				w.Error(engine.ErrSyntax)
+				return
+			}
+			ids = map[uint64]bool{}
+			for j++; j < len(argv); j++ {
+				id, err := strconv.ParseUint(string(argv[j]), 10, 64)
+				if err != nil || id == 0 {
+					w.Error("ERR Invalid client ID")
+					return
+				}
+				ids[id] = true
+			}
+		default:
+			w.Error(engine.ErrSyntax)
+			return
+		}
+	}
+	var b strings.Builder
+	for _, c := range s.snapshotClients() {
+		if ids != nil && !ids[c.id] {
+			continue
+		}
+		b.WriteString(s.clientLine(c, cl))
+		b.WriteByte('\n')
+	}
+	w.Verbatim(b.String())
+}
+
+func (s *Server) clientKill(cl *client, argv [][]byte, w *resp.Writer) {
+	if len(argv) == 3 {
+		// Old form: CLIENT KILL ip:port
+		for _, c := range s.snapshotClients() {
+			if c.addr == string(argv[2]) {
+				s.kill(c)
+				w.OK()
+				return
+			}
+		}
+		w.Error("ERR No such client")
+		return
+	}
+	if len(argv)%2 != 0 {
+		w.Error(engine.ErrSyntax)
+		return
+	}
+	var id uint64
+	var addr, laddr string
+	skipMe := true
+	for j := 2; j < len(argv); j += 2 {
+		v := string(argv[j+1])
+		switch strings.ToLower(string(argv[j])) {
+		case "id":
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil || n == 0 {
+				w.Error("ERR client-id should be greater than 0")
+				return
+			}
+			id = n
+		case "addr":
+			addr = v
+		case "laddr":
+			laddr = v
+		case "skipme":
+			switch strings.ToLower(v) {
+			case "yes":
+				skipMe = true
+			case "no":
+				skipMe = false
+			default:
+				w.Error(engine.ErrSyntax)
+				return
+			}
+		case "type", "user", "maxage":
+		default:
+			w.Error(engine.ErrSyntax)
+			return
+		}
+	}
+	killed := 0
+	for _, c := range s.snapshotClients() {
+		if (id != 0 && c.id != id) || (addr != "" && c.addr != addr) || (laddr != "" && c.laddr != laddr) {
+			continue
+		}
+		if c == cl && skipMe {
+			continue
+		}
+		if c == cl {
+			cl.closing = true
+		} else {
+			s.kill(c)
+		}
+		killed++
+	}
+	w.Int(int64(killed))
+}
+
+func (s *Server) kill(c *client) {
+	c.killed.Store(true)
+	_ = c.conn.Close()
+}

@@ -1,0 +1,681 @@
+package netio
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/neokv/neokv/batching"
+	"github.com/neokv/neokv/engine"
+	"github.com/neokv/neokv/resp"
+	"github.com/neokv/neokv/slots"
+)
+
+func (s *Server) sortedCommands() []*command {
+	out := make([]*command, 0, len(s.cmds))
+	for _, c := range s.cmds {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+func writeCommandInfo(w *resp.Writer, c *command) {
+	w.Array(10)
+	w.BulkString(c.name)
+	w.Int(int64(c.arity))
+	w.Set(len(c.cmdFlags))
+	for _, f := range c.cmdFlags {
+		w.Simple(f)
+	}
+	w.Int(int64(c.first))
+	w.Int(int64(c.last))
+	w.Int(int64(c.step))
+	w.Set(len(c.acl))
+	for _, a := range c.acl {
+		w.Simple(a)
+	}
+	w.Array(0) // tips
+	if c.first > 0 {
+		// One key specification in Redis 7's "range" form, enough for
+		// clients that find keys through key specs.
+		w.Array(1)
+		w.Map(3)
+		w.BulkString("flags")
+		if c.flags&engine.FlagWrite != 0 {
+			w.Set(1)
+			w.Simple("RW")
+		} else {
+			w.Set(1)
+			w.Simple("RO")
+		}
+		w.BulkString("begin_search")
+		w.Map(2)
+		w.BulkString("type")
+		w.BulkString("index")
+		w.BulkString("spec")
+		w.Map(1)
+		w.BulkString("index")
+		w.Int(int64(c.first))
+		w.BulkString("find_keys")
+		w.Map(2)
+		w.BulkString("type")
+		w.BulkString("range")
+		w.BulkString("spec")
+		w.Map(3)
+		w.BulkString("lastkey")
+		last := c.last
+		if last > 0 {
+			last -= c.first
+		}
+		w.Int(int64(last))
+		w.BulkString("keystep")
+		w.Int(int64(c.step))
+		w.BulkString("limit")
+		w.Int(0)
+	} else {
+		w.Array(0)
+	}
+	w.Array(0) // subcommands
+}
+
+func (s *Server) cmdCommand(cl *client, argv [][]byte) {
+	w := cl.immediate()
+	if len(argv) == 1 {
+		cmds := s.sortedCommands()
+		w.Array(len(cmds))
+		for _, c := range cmds {
+			writeCommandInfo(w, c)
+		}
+		return
+	}
+	switch strings.ToLower(string(argv[1])) {
+	case "count":
+		w.Int(int64(len(s.cmds)))
+	case "list":
+		cmds := s.sortedCommands()
+		w.Array(len(cmds))
+		for _, c := range cmds {
+			w.BulkString(c.name)
+		}
+	case "info":
+		if len(argv) == 2 {
+			cmds := s.sortedCommands()
+			w.Array(len(cmds))
+			for _, c := range cmds {
+				writeCommandInfo(w, c)
+			}
+			return
+		}
+		w.Array(len(argv) - 2)
+		for _, name := range argv[2:] {
+			if c := s.lookup(name); c != nil {
+				writeCommandInfo(w, c)
+			} else {
+				w.NullArray()
+			}
+		}
+	case "docs":
+		var cmds []*command
+		if len(argv) == 2 {
+			cmds = s.sortedCommands()
+		} else {
+			for _, name := range argv[2:] {
+				if c := s.lookup(name); c != nil {
+					cmds = append(cmds, c)
+				}
+			}
+		}
+		w.Map(len(cmds))
+		for _, c := range cmds {
+			w.BulkString(c.name)
+			w.Map(3)
+			w.BulkString("summary")
+			w.BulkString(commandSummary(c))
+			w.BulkString("since")
+			w.BulkString("1.0.0")
+			w.BulkString("group")
+			w.BulkString(c.group)
+		}
+	case "getkeys":
+		if len(argv) < 3 {
+			w.Error("ERR wrong number of arguments for 'command|getkeys' command")
+			return
+		}
+		c := s.lookup(argv[2])
+		if c == nil {
+			w.Error("ERR Invalid command specified")
+			return
+		}
+		args := argv[2:]
+		if (c.arity > 0 && len(args) != c.arity) || len(args) < -c.arity {
+			w.Error("ERR Invalid number of arguments specified for command")
+			return
+		}
+		if c.data == nil {
+			w.Error("ERR The command has no key arguments")
+			return
+		}
+		var keys [][]byte
+		c.data.Keys(len(args), func(i int) { keys = append(keys, args[i]) })
+		w.Array(len(keys))
+		for _, k := range keys {
+			w.Bulk(k)
+		}
+	case "help":
+		w.Array(1)
+		w.Simple("COMMAND [COUNT|LIST|INFO|DOCS|GETKEYS|HELP]")
+	default:
+		w.Error("ERR unknown subcommand '" + string(argv[1]) + "'. Try COMMAND HELP.")
+	}
+}
+
+func commandSummary(c *command) string {
+	if c.data != nil && c.data.Summary != "" {
+		return c.data.Summary
+	}
+	return strings.ToUpper(c.name) + " (" + c.group + ")"
+}
+
+// configParams lists what CONFIG GET knows; get returns the current value.
+func (s *Server) configParams() map[string]func() string {
+	s.conf.mu.RLock()
+	defer s.conf.mu.RUnlock()
+	clusterEnabled := "no"
+	if s.mode() == "cluster" {
+		clusterEnabled = "yes"
+	}
+	vals := map[string]string{
+		"bind":                      s.host,
+		"port":                      strconv.Itoa(s.port),
+		"requirepass":               s.conf.password,
+		"proto-max-bulk-len":        strconv.FormatInt(s.conf.maxBulkLen, 10),
+		"client-query-buffer-limit": strconv.Itoa(s.conf.queryBufferLimit),
+		"maxclients":                strconv.Itoa(s.conf.maxClients),
+		"timeout":                   strconv.Itoa(s.conf.timeout),
+		"databases":                 "1",
+		"maxmemory":                 "0",
+		"maxmemory-policy":          "noeviction",
+		"save":                      "",
+		"appendonly":                "yes",
+		"appendfsync":               "always",
+		"dir":                       s.cfg.DataDir,
+		"dbfilename":                "dump.rdb",
+		"cluster-enabled":           clusterEnabled,
+		"hz":                        "10",
+		"tcp-keepalive":             "300",
+		"io-threads":                strconv.Itoa(s.cfg.EventLoops),
+		"daemonize":                 "no",
+		"protected-mode":            "no",
+		"lua-time-limit":            "5000",
+		"busy-reply-threshold":      "5000",
+		"slowlog-log-slower-than":   "10000",
+		"slowlog-max-len":           "128",
+		"latency-tracking":          "no",
+		"notify-keyspace-events":    "",
+	}
+	for k, v := range s.conf.extra {
+		vals[k] = v
+	}
+	out := map[string]func() string{}
+	for k, v := range vals {
+		v := v
+		out[k] = func() string { return v }
+	}
+	return out
+}
+
+func (s *Server) cmdConfig(cl *client, argv [][]byte) {
+	w := cl.immediate()
+	switch strings.ToLower(string(argv[1])) {
+	case "get":
+		if len(argv) < 3 {
+			w.Error("ERR wrong number of arguments for 'config|get' command")
+			return
+		}
+		params := s.configParams()
+		names := make([]string, 0, len(params))
+		for name := range params {
+			for _, pat := range argv[2:] {
+				if engine.GlobMatch([]byte(strings.ToLower(string(pat))), []byte(name)) {
+					names = append(names, name)
+					break
+				}
+			}
+		}
+		sort.Strings(names)
+		w.Map(len(names))
+		for _, n := range names {
+			w.BulkString(n)
+			w.BulkString(params[n]())
+		}
+	case "set":
+		if len(argv) < 4 || len(argv)%2 != 0 {
+			w.Error("ERR wrong number of arguments for 'config|set' command")
+			return
+		}
+		for j := 2; j < len(argv); j += 2 {
+			if msg := s.configSet(strings.ToLower(string(argv[j])), string(argv[j+1])); msg != "" {
+				w.Error(msg)
+				return
+			}
+		}
+		w.OK()
+	case "resetstat":
+		s.totalCommands.Store(0)
+		s.totalConns.Store(0)
+		s.rejectedConns.Store(0)
+		w.OK()
+	case "rewrite":
+		w.Error("ERR The server is running without a config file")
+	case "help":
+		w.Array(1)
+		w.Simple("CONFIG GET|SET|RESETSTAT|REWRITE")
+	default:
+		w.Error("ERR unknown subcommand '" + string(argv[1]) + "'. Try CONFIG HELP.")
+	}
+}
+
+// configSet applies one CONFIG SET pair; it returns an error text or "".
+func (s *Server) configSet(name, value string) string {
+	bad := func(why string) string {
+		return "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + why
+	}
+	intVal := func() (int64, string) {
+		v, err := parseMemory(value)
+		if err != nil {
+			return 0, bad("argument couldn't be parsed into an integer")
+		}
+		return v, ""
+	}
+	s.conf.mu.Lock()
+	defer s.conf.mu.Unlock()
+	switch name {
+	case "requirepass":
+		s.conf.password = value
+	case "proto-max-bulk-len":
+		v, msg := intVal()
+		if msg != "" {
+			return msg
+		}
+		if v < 1024*1024 {
+			return bad("argument must be between 1048576 and 9223372036854775807 inclusive")
+		}
+		s.conf.maxBulkLen = v
+	case "client-query-buffer-limit":
+		v, msg := intVal()
+		if msg != "" {
+			return msg
+		}
+		if v < 1024*1024 || v > math.MaxInt32 {
+			return bad("argument must be between 1048576 and 2147483647 inclusive")
+		}
+		s.conf.queryBufferLimit = int(v)
+	case "maxclients":
+		v, msg := intVal()
+		if msg != "" {
+			return msg
+		}
+		if v < 1 {
+			return bad("argument must be between 1 and 2147483647 inclusive")
+		}
+		s.conf.maxClients = int(v)
+	case "timeout":
+		v, msg := intVal()
+		if msg != "" {
+			return msg
+		}
+		s.conf.timeout = int(v)
+	case "save", "appendonly", "appendfsync", "maxmemory", "maxmemory-policy", "hz", "notify-keyspace-events",
+		"slowlog-log-slower-than", "slowlog-max-len", "latency-tracking", "lua-time-limit", "busy-reply-threshold", "tcp-keepalive":
+		// Accepted so tools that tune Redis start cleanly; NeoKV is always
+		// durable and has no eviction, so these change nothing.
+		s.conf.extra[name] = value
+	default:
+		return "ERR Unknown option or number of arguments for CONFIG SET - '" + name + "'"
+	}
+	return ""
+}
+
+// parseMemory parses Redis memory units (1k, 1kb, 1m, 1mb, 1g, 1gb).
+func parseMemory(v string) (int64, error) {
+	l := strings.ToLower(v)
+	mult := int64(1)
+	for _, u := range []struct {
+		suf string
+		m   int64
+	}{{"kb", 1024}, {"mb", 1 << 20}, {"gb", 1 << 30}, {"k", 1000}, {"m", 1000000}, {"g", 1000000000}} {
+		if strings.HasSuffix(l, u.suf) {
+			mult = u.m
+			l = strings.TrimSuffix(l, u.suf)
+			break
+		}
+	}
+	n, err := strconv.ParseInt(l, 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	return n * mult, nil
+}
+
+func (s *Server) cmdDBSize(cl *client, _ [][]byte) {
+	cl.immediate().Int(s.db.KeysInSlots(0, slots.Count-1))
+}
+
+func (s *Server) cmdFlush(cl *client, argv [][]byte) {
+	if len(argv) > 2 || (len(argv) == 2 && !strings.EqualFold(string(argv[1]), "async") && !strings.EqualFold(string(argv[1]), "sync")) {
+		cl.immediate().Error(engine.ErrSyntax)
+		return
+	}
+	s.broadcast(cl, func(r *batching.Region) [][]byte {
+		d := r.Desc()
+		return [][]byte{[]byte("flushslots"), []byte(itoa(int64(d.StartSlot))), []byte(itoa(int64(d.EndSlot)))}
+	})
+}
+
+func (s *Server) cmdTime(cl *client, _ [][]byte) {
+	now := time.Now()
+	w := cl.immediate()
+	w.Array(2)
+	w.BulkInt(now.Unix())
+	w.BulkInt(int64(now.Nanosecond() / 1000))
+}
+
+// LASTSAVE: every acknowledged write is on disk, so the last save is now.
+func (s *Server) cmdLastSave(cl *client, _ [][]byte) { cl.immediate().Int(time.Now().Unix()) }
+
+func (s *Server) cmdSave(cl *client, _ [][]byte) { cl.immediate().OK() }
+
+func (s *Server) cmdBgSave(cl *client, _ [][]byte) {
+	cl.immediate().Simple("Background saving started")
+}
+
+func (s *Server) cmdWait(cl *client, argv [][]byte) {
+	w := cl.immediate()
+	if _, ok := resp.ParseInt(argv[1]); !ok {
+		w.Error(engine.ErrNotInteger)
+		return
+	}
+	t, ok := resp.ParseInt(argv[2])
+	if !ok {
+		w.Error("ERR timeout is not an integer or out of range")
+		return
+	}
+	if t < 0 {
+		w.Error("ERR timeout is negative")
+		return
+	}
+	// A single-node store has no replicas to wait for.
+	w.Int(0)
+}
+
+func (s *Server) cmdKeys(cl *client, argv [][]byte) {
+	var keys [][]byte
+	match := argv[1]
+	if string(match) == "*" {
+		match = nil
+	}
+	_, err := s.db.ScanSlots(0, slots.Count-1, math.MaxInt, engine.ScanOptions{Match: match, Now: time.Now().UnixMilli()}, func(k []byte) {
+		keys = append(keys, append([]byte(nil), k...))
+	})
+	w := cl.immediate()
+	if err != nil {
+		w.Error("ERR " + err.Error())
+		return
+	}
+	w.Array(len(keys))
+	for _, k := range keys {
+		w.Bulk(k)
+	}
+}
+
+func (s *Server) cmdScan(cl *client, argv [][]byte) {
+	w := cl.immediate()
+	cursor, err := strconv.ParseUint(string(argv[1]), 10, 64)
+	if err != nil {
+		w.Error("ERR invalid cursor")
+		return
+	}
+	count := 10
+	var o engine.ScanOptions
+	for j := 2; j < len(argv); j += 2 {
+		if j+1 >= len(argv) {
+			w.Error(engine.ErrSyntax)
+			return
+		}
+		switch strings.ToLower(string(argv[j])) {
+		case "match":
+			o.Match = argv[j+1]
+			if string(o.Match) == "*" {
+				o.Match = nil
+			}
+		case "count":
+			n, ok := resp.ParseInt(argv[j+1])
+			if !ok {
+				w.Error(engine.ErrNotInteger)
+				return
+			}
+			if n < 1 {
+				w.Error(engine.ErrSyntax)
+				return
+			}
+			count = int(min(n, math.MaxInt32))
+		case "type":
+			t, ok := engine.TypeByName(argv[j+1])
+			if !ok {
+				// Redis 7 filters by the unknown type, which matches nothing.
+				t = engine.Type(255)
+			}
+			o.Type = t
+		default:
+			w.Error(engine.ErrSyntax)
+			return
+		}
+	}
+	var keys [][]byte
+	next := uint16(0)
+	if cursor < slots.Count {
+		o.Now = time.Now().UnixMilli()
+		if o.Type == engine.Type(255) {
+			next, err = s.db.ScanSlots(uint16(cursor), slots.Count-1, count, engine.ScanOptions{Match: []byte{}, Now: o.Now}, func([]byte) {})
+		} else {
+			next, err = s.db.ScanSlots(uint16(cursor), slots.Count-1, count, o, func(k []byte) {
+				keys = append(keys, append([]byte(nil), k...))
+			})
+		}
+		if err != nil {
+			w.Error("ERR " + err.Error())
+			return
+		}
+	}
+	w.Array(2)
+	w.BulkString(strconv.FormatUint(uint64(next), 10))
+	w.Array(len(keys))
+	for _, k := range keys {
+		w.Bulk(k)
+	}
+}
+
+func (s *Server) cmdRandomKey(cl *client, _ [][]byte) {
+	w := cl.immediate()
+	k, err := s.db.RandomKey(0, slots.Count-1, time.Now().UnixMilli())
+	if err != nil {
+		w.Error("ERR " + err.Error())
+		return
+	}
+	if k == nil {
+		w.Null()
+		return
+	}
+	w.Bulk(k)
+}
+
+func (s *Server) cmdInfo(cl *client, argv [][]byte) {
+	want := map[string]bool{}
+	for _, a := range argv[1:] {
+		want[strings.ToLower(string(a))] = true
+	}
+	all := len(want) == 0 || want["all"] || want["everything"] || want["default"]
+	var b strings.Builder
+	section := func(name string, lines ...string) {
+		if !all && !want[strings.ToLower(name)] {
+			return
+		}
+		if b.Len() > 0 {
+			b.WriteString("\r\n")
+		}
+		b.WriteString("# " + name + "\r\n")
+		for _, l := range lines {
+			b.WriteString(l)
+			b.WriteString("\r\n")
+		}
+	}
+	now := time.Now()
+	up := now.Sub(s.started)
+	s.mu.Lock()
+	nclients := len(s.clients)
+	s.mu.Unlock()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	section("Server",
+		"redis_version:"+RedisVersion,
+		"neokv_version:"+s.cfg.Version,
+		"redis_mode:"+s.mode(),
+		"os:"+runtime.GOOS+" "+runtime.GOARCH,
+		"arch_bits:64",
+		"multiplexing_api:epoll",
+		"go_version:"+runtime.Version(),
+		"process_id:"+strconv.Itoa(os.Getpid()),
+		"run_id:"+s.cfg.NodeID,
+		"tcp_port:"+strconv.Itoa(s.port),
+		"server_time_usec:"+strconv.FormatInt(now.UnixMicro(), 10),
+		"uptime_in_seconds:"+strconv.FormatInt(int64(up.Seconds()), 10),
+		"uptime_in_days:"+strconv.FormatInt(int64(up.Hours()/24), 10),
+		"hz:10",
+		"io_threads_active:"+strconv.Itoa(s.cfg.EventLoops),
+	)
+	section("Clients",
+		"connected_clients:"+strconv.Itoa(nclients),
+		"maxclients:"+strconv.Itoa(s.cfg.MaxClients),
+		"blocked_clients:0",
+	)
+	section("Memory",
+		"used_memory:"+strconv.FormatUint(ms.HeapAlloc, 10),
+		"used_memory_human:"+human(ms.HeapAlloc),
+		"used_memory_rss:"+strconv.FormatUint(ms.Sys, 10),
+		"maxmemory:0",
+		"maxmemory_policy:noeviction",
+		"mem_allocator:go",
+	)
+	section("Persistence",
+		"loading:0",
+		"rdb_changes_since_last_save:0",
+		"rdb_bgsave_in_progress:0",
+		"rdb_last_save_time:"+strconv.FormatInt(now.Unix(), 10),
+		"aof_enabled:1",
+		"aof_rewrite_in_progress:0",
+	)
+	section("Stats",
+		"total_connections_received:"+strconv.FormatUint(s.totalConns.Load(), 10),
+		"total_commands_processed:"+strconv.FormatUint(s.totalCommands.Load(), 10),
+		"total_net_input_bytes:"+strconv.FormatUint(s.netIn.Load(), 10),
+		"total_net_output_bytes:"+strconv.FormatUint(s.netOut.Load(), 10),
+		"rejected_connections:"+strconv.FormatUint(s.rejectedConns.Load(), 10),
+		"expired_keys:0",
+		"evicted_keys:0",
+	)
+	section("Replication",
+		"role:master",
+		"connected_slaves:0",
+	)
+	section("CPU", cpuLines()...)
+	clusterEnabled := "0"
+	if s.mode() == "cluster" {
+		clusterEnabled = "1"
+	}
+	section("Cluster", "cluster_enabled:"+clusterEnabled)
+	section("Keyspace", s.keyspaceLine()...)
+	section("NeoKV", s.neokvLines()...)
+	cl.immediate().Verbatim(b.String())
+}
+
+func (s *Server) keyspaceLine() []string {
+	n := s.db.KeysInSlots(0, slots.Count-1)
+	if n == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("db0:keys=%d,expires=0,avg_ttl=0", n)}
+}
+
+func (s *Server) neokvLines() []string {
+	st := &s.store.Stats
+	rounds := st.Rounds.Load()
+	fsyncs := st.Fsyncs.Load()
+	entries := st.PersistedEntries.Load()
+	cmds := st.ProposedCommands.Load()
+	props := st.Proposals.Load()
+	ratio := func(a, b uint64) string {
+		if b == 0 {
+			return "0"
+		}
+		return strconv.FormatFloat(float64(a)/float64(b), 'f', 2, 64)
+	}
+	leaders := 0
+	for _, r := range s.store.Regions() {
+		if r.IsLeader() {
+			leaders++
+		}
+	}
+	avgSync := "0"
+	if fsyncs > 0 {
+		avgSync = strconv.FormatFloat(float64(st.FsyncNanos.Load())/float64(fsyncs)/1000, 'f', 1, 64)
+	}
+	return []string{
+		"store_id:" + strconv.FormatUint(s.store.StoreID(), 10),
+		"regions:" + strconv.Itoa(len(s.store.Regions())),
+		"region_leaders:" + strconv.Itoa(leaders),
+		"raft_rounds:" + strconv.FormatUint(rounds, 10),
+		"raft_proposals:" + strconv.FormatUint(props, 10),
+		"raft_proposed_commands:" + strconv.FormatUint(cmds, 10),
+		"fsyncs:" + strconv.FormatUint(fsyncs, 10),
+		"fsync_avg_usec:" + avgSync,
+		"persisted_entries:" + strconv.FormatUint(entries, 10),
+		"persisted_bytes:" + strconv.FormatUint(st.PersistedBytes.Load(), 10),
+		"entries_per_fsync:" + ratio(entries, fsyncs),
+		"commands_per_fsync:" + ratio(cmds, fsyncs),
+		"commands_per_entry:" + ratio(cmds, props),
+		"apply_batches:" + strconv.FormatUint(st.ApplyBatches.Load(), 10),
+		"applied_entries:" + strconv.FormatUint(st.AppliedEntries.Load(), 10),
+		"applied_commands:" + strconv.FormatUint(st.AppliedCommands.Load(), 10),
+		"commands_per_apply_batch:" + ratio(st.AppliedCommands.Load(), st.ApplyBatches.Load()),
+	}
+}
+
+func human(n uint64) string {
+	switch {
+	case n >= 1<<30:
+		return strconv.FormatFloat(float64(n)/(1<<30), 'f', 2, 64) + "G"
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 2, 64) + "M"
+	case n >= 1<<10:
+		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 2, 64) + "K"
+	}
+	return strconv.FormatUint(n, 10) + "B"
+}
+
+func cpuLines() []string {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return nil
+	}
+	sec := func(t syscall.Timeval) string {
+		return strconv.FormatFloat(float64(t.Sec)+float64(t.Usec)/1e6, 'f', 6, 64)
+	}
+	return []string{"used_cpu_sys:" + sec(ru.Stime), "used_cpu_user:" + sec(ru.Utime)}
+}

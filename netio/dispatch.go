@@ -1,0 +1,315 @@
+package netio
+
+import (
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"github.com/neokv/neokv/batching"
+	"github.com/neokv/neokv/engine"
+	"github.com/neokv/neokv/resp"
+	"github.com/neokv/neokv/slots"
+)
+
+// command is an entry of the server's command table: a data command
+// (executed by engine) or a server command (handled here).
+type command struct {
+	name     string
+	nameB    []byte
+	arity    int
+	flags    engine.Flags
+	noAuth   bool     // allowed before AUTH
+	cmdFlags []string // COMMAND INFO flags
+	first    int
+	last     int
+	step     int
+	group    string
+	acl      []string
+	data     *engine.Command
+	handler  func(cl *client, argv [][]byte)
+	subs     []string // subcommand names, for COMMAND
+}
+
+func (s *Server) commandTable() map[string]*command {
+	t := map[string]*command{}
+	for name, d := range engine.Commands() {
+		c := &command{name: name, arity: d.Arity, flags: d.Flags, first: d.FirstKey, last: d.LastKey, step: d.Step, group: d.Group, acl: d.ACL, data: d}
+		t[name] = c
+	}
+	for _, c := range s.serverCommands() {
+		t[c.name] = c
+	}
+	for _, c := range t {
+		c.nameB = []byte(c.name)
+		if c.cmdFlags == nil {
+			c.cmdFlags = flagNames(c)
+		}
+	}
+	return t
+}
+
+func flagNames(c *command) []string {
+	var out []string
+	if c.flags&engine.FlagWrite != 0 {
+		out = append(out, "write")
+	}
+	if c.flags&engine.FlagReadOnly != 0 {
+		out = append(out, "readonly")
+	}
+	if c.flags&engine.FlagDenyOOM != 0 {
+		out = append(out, "denyoom")
+	}
+	if c.flags&engine.FlagFast != 0 {
+		out = append(out, "fast")
+	}
+	return out
+}
+
+// lookup finds a command by name, case-insensitively, without allocating.
+func (s *Server) lookup(name []byte) *command {
+	var buf [32]byte
+	if len(name) > len(buf) {
+		return nil
+	}
+	for i, c := range name {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return s.cmds[string(buf[:len(name)])]
+}
+
+func (s *Server) dispatch(cl *client, argv [][]byte) {
+	s.totalCommands.Add(1)
+	cmd := s.lookup(argv[0])
+	if cmd == nil {
+		cl.immediate().Error(unknownCommand(argv))
+		return
+	}
+	if (cmd.arity > 0 && len(argv) != cmd.arity) || len(argv) < -cmd.arity {
+		cl.immediate().Error("ERR wrong number of arguments for '" + cmd.name + "' command")
+		return
+	}
+	if !cmd.noAuth && s.authRequired(cl) {
+		cl.immediate().Error("NOAUTH Authentication required.")
+		return
+	}
+	cl.lastCmd.Store(cmd)
+	if cmd.handler != nil {
+		cmd.handler(cl, argv)
+		return
+	}
+	s.execData(cl, cmd, argv)
+}
+
+// unknownCommand formats Redis's reply to an unknown command.
+func unknownCommand(argv [][]byte) string {
+	var b strings.Builder
+	b.WriteString("ERR unknown command '")
+	b.Write(clip(argv[0], 128))
+	b.WriteString("', with args beginning with: ")
+	n := 0
+	for _, a := range argv[1:] {
+		if n >= 128 {
+			break
+		}
+		a = clip(a, 128-n)
+		b.WriteByte('\'')
+		b.Write(a)
+		b.WriteString("' ")
+		n += len(a) + 3
+	}
+	return b.String()
+}
+
+func clip(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}
+
+// execData routes a data command to its Region(s).
+func (s *Server) execData(cl *client, cmd *command, argv [][]byte) {
+	d := cmd.data
+	argv[0] = cmd.nameB // apply looks commands up by canonical name
+	var region *batching.Region
+	multi := false
+	d.Keys(len(argv), func(i int) {
+		r := s.store.Route(slots.Of(argv[i]))
+		if region == nil {
+			region = r
+		} else if r != region {
+			multi = true
+		}
+	})
+	if multi {
+		if d.Flags&engine.FlagMultiKey != 0 {
+			s.scatter(cl, cmd, argv)
+			return
+		}
+		cl.immediate().Error(engine.ErrCrossSlot)
+		return
+	}
+	if region == nil {
+		cl.immediate().Error("ERR internal: command without keys")
+		return
+	}
+	if d.Flags&engine.FlagWrite != 0 || cl.inFlight() {
+		// Writes go through Raft. A read behind this connection's own
+		// unanswered commands rides along in the same Region's entry, so
+		// it is applied in order after them.
+		sl := cl.newSlot()
+		cl.batchFor().Add(region, engine.KindClient, argv, &sl.w, sl, 0)
+		return
+	}
+	s.readNow(cl, d, argv, cl.immediate())
+}
+
+// readNow executes a read on the event loop.
+func (s *Server) readNow(cl *client, d *engine.Command, argv [][]byte, w *resp.Writer) {
+	var err error
+	if d.Flags&engine.FlagMultiKey != 0 && len(argv) > 2 {
+		err = cl.reader.ExecSnapshot(d, argv, cl.now, w)
+	} else {
+		err = cl.reader.Exec(d, argv, cl.now, w)
+	}
+	if err != nil {
+		s.log.Error("read failed", "cmd", d.Name, "err", err)
+	}
+}
+
+// gather merges the replies of a command split across Regions.
+type gather struct {
+	final *slot
+	merge engine.Merge
+	parts []*gatherPart
+	nkeys int
+	left  atomic.Int32
+}
+
+type gatherPart struct {
+	g   *gather
+	w   resp.Writer
+	pos []int // for MergeArray: the positions of this part's keys in the reply
+}
+
+// Complete implements batching.Completion.
+func (p *gatherPart) Complete(uint64) {
+	if p.g.left.Add(-1) == 0 {
+		p.g.finish()
+	}
+}
+
+func (g *gather) finish() {
+	w := &g.final.w
+	for _, p := range g.parts {
+		if len(p.w.B) > 0 && p.w.B[0] == '-' {
+			w.Raw(p.w.B)
+			g.final.Complete(0)
+			return
+		}
+	}
+	switch g.merge {
+	case engine.MergeSum:
+		var n int64
+		for _, p := range g.parts {
+			v, _ := resp.IntValue(p.w.B)
+			n += v
+		}
+		w.Int(n)
+	case engine.MergeArray:
+		out := make([][]byte, g.nkeys)
+		var elems [][]byte
+		for _, p := range g.parts {
+			elems, _ = resp.ArrayElems(p.w.B, elems[:0])
+			for i, e := range elems {
+				if i < len(p.pos) {
+					out[p.pos[i]] = e
+				}
+			}
+		}
+		w.Array(len(out))
+		for _, e := range out {
+			if e == nil {
+				w.Null()
+			} else {
+				w.Raw(e)
+			}
+		}
+	default:
+		w.OK()
+	}
+	g.final.Complete(0)
+}
+
+// scatter splits a multi-key command by Region. Reads with nothing in
+// flight run now; everything else is proposed to each Region. Parts of one
+// command are handed off together, so they land in the same Raft round.
+func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) {
+	d := cmd.data
+	step := d.Step
+	if step <= 0 {
+		step = 1
+	}
+	if d.Merge == engine.MergeKeyPairs && len(argv)%2 != 1 {
+		cl.immediate().Error("ERR wrong number of arguments for '" + cmd.name + "' command")
+		return
+	}
+	type partArgs struct {
+		region *batching.Region
+		argv   [][]byte
+		pos    []int
+	}
+	var parts []*partArgs
+	byRegion := map[*batching.Region]*partArgs{}
+	nkeys := 0
+	d.Keys(len(argv), func(i int) {
+		r := s.store.Route(slots.Of(argv[i]))
+		p := byRegion[r]
+		if p == nil {
+			p = &partArgs{region: r, argv: [][]byte{argv[0]}}
+			byRegion[r] = p
+			parts = append(parts, p)
+		}
+		p.argv = append(p.argv, argv[i:i+step]...)
+		p.pos = append(p.pos, nkeys)
+		nkeys++
+	})
+	local := d.Flags&engine.FlagWrite == 0 && !cl.inFlight()
+	g := &gather{final: cl.newSlot(), merge: d.Merge, nkeys: nkeys}
+	g.left.Store(int32(len(parts)))
+	for _, p := range parts {
+		gp := &gatherPart{g: g, pos: p.pos}
+		gp.w.RESP3 = cl.resp3
+		g.parts = append(g.parts, gp)
+	}
+	for i, p := range parts {
+		gp := g.parts[i]
+		if local {
+			s.readNow(cl, d, p.argv, &gp.w)
+			gp.Complete(0)
+			continue
+		}
+		cl.batchFor().Add(p.region, engine.KindClient, p.argv, &gp.w, gp, 0)
+	}
+}
+
+// broadcast sends an internal command to every Region and merges the
+// replies (FLUSHDB).
+func (s *Server) broadcast(cl *client, argvFor func(r *batching.Region) [][]byte) {
+	regions := s.store.Regions()
+	g := &gather{final: cl.newSlot(), merge: engine.MergeAllOK}
+	g.left.Store(int32(len(regions)))
+	for range regions {
+		gp := &gatherPart{g: g}
+		gp.w.RESP3 = cl.resp3
+		g.parts = append(g.parts, gp)
+	}
+	for i, r := range regions {
+		cl.batchFor().Add(r, engine.KindInternal, argvFor(r), &g.parts[i].w, g.parts[i], 0)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
