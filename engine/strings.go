@@ -306,8 +306,8 @@ func execMSetNX(c *Ctx, argv [][]byte) {
 	c.W.Int(1)
 }
 
-func execIncr(c *Ctx, argv [][]byte)  { incrBy(c, argv[1], 1) }
-func execDecr(c *Ctx, argv [][]byte)  { incrBy(c, argv[1], -1) }
+func execIncr(c *Ctx, argv [][]byte) { incrBy(c, argv[1], 1) }
+func execDecr(c *Ctx, argv [][]byte) { incrBy(c, argv[1], -1) }
 func execIncrBy(c *Ctx, argv [][]byte) {
 	if n, ok := c.parseInt(argv[2]); ok {
 		incrBy(c, argv[1], n)

@@ -51,9 +51,9 @@ type client struct {
 	libVer  string
 	lastCmd atomic.Pointer[command]
 	lastIO  atomic.Int64 // unix nanoseconds
-	closing   bool // close once every queued reply is written
-	need      int  // bytes the next request needs before parsing again
-	killed    atomic.Bool
+	closing bool         // close once every queued reply is written
+	need    int          // bytes the next request needs before parsing again
+	killed  atomic.Bool
 
 	queue []*slot // reply slots not yet written, oldest first
 	free  []*slot
