@@ -48,14 +48,14 @@ func (s *Store) round() {
 			s.touch(r)
 		}
 	}
-	if len(batches) > 0 {
+	if len(batches) > 0 || s.waitingRegions > 0 {
 		now := time.Now().UnixMilli()
 		if now < s.lastNow {
 			now = s.lastNow // the entry clock never runs backwards on one leader
 		}
 		s.lastNow = now
 		for _, r := range s.touched {
-			if len(r.props) > 0 {
+			if len(r.props) > 0 || len(r.waiting) > 0 {
 				s.propose(r, now)
 			}
 		}
@@ -77,15 +77,29 @@ func (s *Store) round() {
 			r.rn.Tick()
 			s.touch(r)
 		}
+		s.expireWaiting()
 	}
 
+	var becameLeader bool
 	for _, r := range s.touched {
 		r.dirty = false
 		if r.rn.HasReady() {
+			wasLeader := r.leader.Load()
 			s.handleReady(r, r.rn.Ready())
+			if !wasLeader && r.leader.Load() && len(r.waiting) > 0 {
+				becameLeader = true
+			}
 		}
 	}
 	s.touched = s.touched[:0]
+	if becameLeader {
+		for _, r := range s.regions {
+			if len(r.waiting) > 0 && r.leader.Load() {
+				s.touch(r)
+			}
+		}
+		s.notify()
+	}
 
 	if len(s.appendQ) > 0 {
 		s.appendCh <- s.appendQ
@@ -97,6 +111,28 @@ func (s *Store) round() {
 	}
 }
 
+// expireWaiting fails requests that waited for a leader longer than allowed.
+func (s *Store) expireWaiting() {
+	if s.waitingRegions == 0 {
+		return
+	}
+	now := time.Now()
+	for _, r := range s.regions {
+		if len(r.waiting) > 0 && now.After(r.waitDeadline) {
+			for i := range r.waiting {
+				failRequest(&r.waiting[i], ErrTryAgain)
+			}
+			r.waiting, r.waitingSize = nil, 0
+			s.waitingRegions--
+		}
+	}
+}
+
+// electionWait is how long a request waits for a Region to elect a leader.
+func (s *Store) electionWait() time.Duration {
+	return 2 * time.Duration(s.cfg.ElectionTicks) * s.cfg.TickInterval
+}
+
 func (s *Store) touch(r *Region) {
 	if !r.dirty {
 		r.dirty = true
@@ -106,17 +142,40 @@ func (s *Store) touch(r *Region) {
 
 // propose turns all of a Region's requests of this round into one entry.
 func (s *Store) propose(r *Region, now int64) {
+	if !r.leader.Load() {
+		if r.leaderID.Load() != 0 {
+			// Another replica leads: the front end should have routed there.
+			for i := range r.props {
+				r.props[i].cmd = nil
+				failRequest(&r.props[i], ErrTryAgain)
+			}
+			r.props, r.propSize = r.props[:0], 0
+			return
+		}
+		// No leader yet: hold the requests (copying their commands, whose
+		// batch is recycled after this round) until the election ends.
+		if len(r.waiting) == 0 {
+			r.waitDeadline = time.Now().Add(s.electionWait())
+			s.waitingRegions++
+		}
+		for i := range r.props {
+			r.props[i].cmd = append([]byte(nil), r.props[i].cmd...)
+			r.waiting = append(r.waiting, r.props[i])
+			r.waitingSize += len(r.props[i].cmd)
+		}
+		r.props, r.propSize = r.props[:0], 0
+		return
+	}
+	if len(r.waiting) > 0 {
+		r.props = append(r.waiting, r.props...)
+		r.propSize += r.waitingSize
+		r.waiting, r.waitingSize = nil, 0
+		s.waitingRegions--
+	}
 	reqs := r.props
 	r.props = r.props[:0]
 	size := r.propSize
 	r.propSize = 0
-	if !r.leader.Load() {
-		for i := range reqs {
-			reqs[i].cmd = nil
-			failRequest(&reqs[i], ErrTryAgain)
-		}
-		return
-	}
 	s.seq++
 	s.enc.Begin(engine.EntryHeader{Proposer: s.cfg.StoreID, Nonce: s.nonce, Seq: s.seq, Now: now})
 	s.enc.Grow(size)

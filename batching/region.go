@@ -2,6 +2,7 @@ package batching
 
 import (
 	"sync/atomic"
+	"time"
 
 	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
@@ -28,7 +29,12 @@ type Region struct {
 	storage  *raft.MemoryStorage
 	props    []request // requests gathered this round
 	propSize int
-	dirty    bool // touched this round: ask for a Ready
+	// Requests that arrived while the Region had no leader: they wait for
+	// the election (up to electionWait) instead of failing at once.
+	waiting      []request
+	waitingSize  int
+	waitDeadline time.Time
+	dirty        bool // touched this round: ask for a Ready
 
 	// Owned by the append loop.
 	lastPersisted uint64 // last log index written to Pebble

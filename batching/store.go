@@ -87,18 +87,20 @@ type Store struct {
 	applyCh  chan []regionMsg
 
 	// Round loop state.
-	seq      uint64
-	lastNow  int64
-	enc      engine.EntryEncoder
-	touched  []*Region
-	appendQ  []regionMsg
-	applyQ   []regionMsg
-	tickDue  bool
-	stopc    chan struct{}
-	loopDone chan struct{}
-	wg       sync.WaitGroup
-	failed   atomic.Bool
-	fatalMu  sync.Once
+	seq     uint64
+	lastNow int64
+	enc     engine.EntryEncoder
+	touched []*Region
+	appendQ []regionMsg
+	applyQ  []regionMsg
+	tickDue bool
+	// waitingRegions counts Regions holding requests until they elect a leader.
+	waitingRegions int
+	stopc          chan struct{}
+	loopDone       chan struct{}
+	wg             sync.WaitGroup
+	failed         atomic.Bool
+	fatalMu        sync.Once
 
 	Stats Stats
 }
@@ -301,6 +303,14 @@ func (s *Store) Start() {
 	go func() { defer s.wg.Done(); s.expiryLoop() }()
 	go s.roundLoop()
 	s.notify()
+	// A single-voter Region elects itself within a few rounds; waiting for
+	// that here means the server never answers TRYAGAIN right after boot.
+	deadline := time.Now().Add(2 * time.Second)
+	for _, r := range s.regions {
+		for len(r.desc.Load().Peers) == 1 && !r.leader.Load() && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+	}
 }
 
 // Submit hands a batch of requests to the round loop; the store owns the
@@ -393,6 +403,12 @@ func (s *Store) Stop(timeout time.Duration) {
 	}
 	for _, p := range s.pending.drain() {
 		p.fail(ErrShuttingDown)
+	}
+	for _, r := range s.regions {
+		for i := range r.waiting {
+			failRequest(&r.waiting[i], ErrShuttingDown)
+		}
+		r.waiting = nil
 	}
 }
 

@@ -1,0 +1,39 @@
+# NeoKV developer commands. `make run` and `make test` are the two a newcomer needs.
+GO ?= go
+BIN := bin/neokv
+
+.PHONY: run test build vet unit e2e fuzz bench profile clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/neokv
+
+# The embedded single-node default: 127.0.0.1:6379, data in ./data.
+run: build
+	./$(BIN) server
+
+# Everything CI runs: vet, unit tests (race detector on the concurrent
+# packages), end-to-end tests against real processes, and a short fuzz run.
+test: vet unit e2e fuzz
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || (gofmt -l . && echo "gofmt needed" && exit 1)
+
+unit:
+	$(GO) test -race -count=1 ./resp/ ./slots/ ./engine/ ./batching/ ./netio/ ./bench/
+
+e2e:
+	$(GO) test -count=1 -timeout 15m ./tests/
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 20s ./resp/
+
+# A standard benchmark against a running server (start one with `make run`).
+bench: build
+	./$(BIN) bench -p 6379 -c 50 -P 16 -t set,get -d 100 -r 100000 -n 1000000
+
+profile: build
+	./profiles/capture.sh
+
+clean:
+	rm -rf bin data
