@@ -101,6 +101,7 @@ func (s *Store) round() {
 		s.notify()
 	}
 
+	s.out.flush(s.cfg.Transport)
 	if len(s.appendQ) > 0 {
 		s.appendCh <- s.appendQ
 		s.appendQ = nil
@@ -221,7 +222,11 @@ func (s *Store) handleReady(r *Region, rd raft.Ready) {
 		case raft.LocalApplyThread:
 			s.applyQ = append(s.applyQ, regionMsg{r, m})
 		default:
-			// Remote peers: the cluster transport (not in a single-node store).
+			if m.Type == raftpb.MsgSnap {
+				s.sendSnapshot(r, m)
+				continue
+			}
+			s.out.add(r, m)
 		}
 	}
 }
@@ -232,6 +237,7 @@ func (s *Store) appendLoop() {
 	wb := s.db.NewWriteBatch()
 	defer wb.Close()
 	var buf []byte
+	var out outbox
 	for work := range s.appendCh {
 	more:
 		for {
@@ -246,14 +252,14 @@ func (s *Store) appendLoop() {
 			}
 		}
 		var err error
-		if buf, err = s.persist(wb, work, buf); err != nil {
+		if buf, err = s.persist(wb, work, buf, &out); err != nil {
 			s.fatal(err)
 			return
 		}
 	}
 }
 
-func (s *Store) persist(wb *engine.WriteBatch, work []regionMsg, buf []byte) ([]byte, error) {
+func (s *Store) persist(wb *engine.WriteBatch, work []regionMsg, buf []byte, out *outbox) ([]byte, error) {
 	sync := false
 	entries := 0
 	for _, rm := range work {
@@ -322,9 +328,13 @@ func (s *Store) persist(wb *engine.WriteBatch, work []regionMsg, buf []byte) ([]
 		for _, resp := range m.Responses {
 			if resp.To == r.peerID {
 				local = append(local, regionMsg{r, resp})
+			} else {
+				out.add(r, resp)
 			}
 		}
 	}
+	// Followers' acknowledgements leave only now, after the fsync.
+	out.flush(s.cfg.Transport)
 	s.deliver(local)
 	return buf, nil
 }

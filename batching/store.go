@@ -43,6 +43,8 @@ type Config struct {
 	ActiveExpiryInterval time.Duration
 	// OnFatal is called once if the store cannot go on (a storage failure).
 	OnFatal func(error)
+	// Transport connects the store to its peers; nil for a single node.
+	Transport *Transport
 }
 
 func (c *Config) setDefaults() {
@@ -91,6 +93,7 @@ type Store struct {
 	lastNow int64
 	enc     engine.EntryEncoder
 	touched []*Region
+	out     outbox
 	appendQ []regionMsg
 	applyQ  []regionMsg
 	tickDue bool

@@ -43,6 +43,7 @@ type client struct {
 	readonly bool
 	created  time.Time
 	fd       int
+	confGen  uint64 // CONFIG SET generation the parser limits come from
 
 	// Read by CLIENT LIST on other event loops.
 	infoMu  sync.Mutex

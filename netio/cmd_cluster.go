@@ -98,15 +98,20 @@ func writeNodeEntry(w *resp.Writer, n Node) {
 	w.Map(0)
 }
 
+// clusterSubArity is Redis 7's arity of each CLUSTER subcommand NeoKV has.
+var clusterSubArity = map[string]int{
+	"keyslot": 3, "myid": 2, "slots": 2, "shards": 2, "nodes": 2, "info": 2,
+	"countkeysinslot": 3, "getkeysinslot": 4, "help": 2,
+}
+
 func (s *Server) cmdCluster(cl *client, argv [][]byte) {
 	w := cl.immediate()
+	if !subcommandOK(w, "cluster", clusterSubArity, argv) {
+		return
+	}
 	sub := strings.ToLower(string(argv[1]))
 	switch sub {
 	case "keyslot":
-		if len(argv) != 3 {
-			w.Error("ERR wrong number of arguments for 'cluster|keyslot' command")
-			return
-		}
 		w.Int(int64(slots.Of(argv[2])))
 	case "myid":
 		w.BulkString(s.topo.Self().ID)
@@ -140,29 +145,26 @@ func (s *Server) cmdCluster(cl *client, argv [][]byte) {
 		w.Verbatim(fmt.Sprintf("cluster_state:%s\r\ncluster_slots_assigned:%d\r\ncluster_slots_ok:%d\r\ncluster_slots_pfail:0\r\ncluster_slots_fail:%d\r\ncluster_known_nodes:%d\r\ncluster_size:%d\r\ncluster_current_epoch:1\r\ncluster_my_epoch:1\r\ncluster_stats_messages_sent:0\r\ncluster_stats_messages_received:0\r\ntotal_cluster_links_buffer_limit_exceeded:0\r\n",
 			state, assigned, assigned, slots.Count-assigned, nodes, nodes))
 	case "countkeysinslot":
-		if len(argv) != 3 {
-			w.Error("ERR wrong number of arguments for 'cluster|countkeysinslot' command")
+		sl, ok := resp.ParseInt(argv[2])
+		if !ok {
+			w.Error(engine.ErrNotInteger)
 			return
 		}
-		sl, ok := resp.ParseInt(argv[2])
-		if !ok || sl < 0 || sl >= slots.Count {
+		if sl < 0 || sl >= slots.Count {
 			w.Error("ERR Invalid slot")
 			return
 		}
 		w.Int(s.db.KeysInSlots(uint16(sl), uint16(sl)))
 	case "getkeysinslot":
-		if len(argv) != 4 {
-			w.Error("ERR wrong number of arguments for 'cluster|getkeysinslot' command")
-			return
-		}
+		// Redis parses both integers before range-checking either.
 		sl, ok := resp.ParseInt(argv[2])
-		if !ok || sl < 0 || sl >= slots.Count {
-			w.Error("ERR Invalid slot")
+		n, ok2 := resp.ParseInt(argv[3])
+		if !ok || !ok2 {
+			w.Error(engine.ErrNotInteger)
 			return
 		}
-		n, ok := resp.ParseInt(argv[3])
-		if !ok || n < 0 {
-			w.Error("ERR Invalid number of keys")
+		if sl < 0 || sl >= slots.Count || n < 0 {
+			w.Error("ERR Invalid slot or number of keys")
 			return
 		}
 		var keys [][]byte
@@ -182,8 +184,6 @@ func (s *Server) cmdCluster(cl *client, argv [][]byte) {
 	case "help":
 		w.Array(1)
 		w.Simple("CLUSTER KEYSLOT|MYID|SLOTS|SHARDS|NODES|INFO|COUNTKEYSINSLOT|GETKEYSINSLOT")
-	default:
-		w.Error("ERR unknown subcommand '" + string(argv[1]) + "'. Try CLUSTER HELP.")
 	}
 }
 

@@ -46,6 +46,10 @@ func (s *Server) serverCommands() []*command {
 		srv("cluster", -2, 0, []string{}, "cluster", s.cmdCluster),
 	}
 	for _, c := range cmds {
+		switch c.name {
+		case "dbsize", "keys", "scan", "randomkey", "cluster":
+			c.barrier = true
+		}
 		for _, fl := range c.cmdFlags {
 			if fl == "no_auth" {
 				c.noAuth = true
@@ -82,6 +86,19 @@ func (s *Server) checkPassword(user, pass []byte) bool {
 	return subtle.ConstantTimeCompare(pass, []byte(want)) == 1
 }
 
+// authenticate checks a user name (nil: the default user) and password.
+// Without requirepass the default user is "nopass" in Redis's ACL terms,
+// so any password logs it in; other users do not exist.
+func (s *Server) authenticate(user, pass []byte) bool {
+	s.conf.mu.RLock()
+	hasPass := s.conf.password != ""
+	s.conf.mu.RUnlock()
+	if !hasPass {
+		return user == nil || string(user) == "default"
+	}
+	return s.checkPassword(user, pass)
+}
+
 func (s *Server) cmdAuth(cl *client, argv [][]byte) {
 	w := cl.immediate()
 	if len(argv) > 3 {
@@ -100,12 +117,7 @@ func (s *Server) cmdAuth(cl *client, argv [][]byte) {
 	if len(argv) == 3 {
 		user, pass = argv[1], argv[2]
 	}
-	if !hasPass && string(user) == "default" {
-		cl.authed = true
-		w.OK()
-		return
-	}
-	if !s.checkPassword(user, pass) {
+	if !s.authenticate(user, pass) {
 		w.Error("WRONGPASS invalid username-password pair or user is disabled.")
 		return
 	}
@@ -133,7 +145,7 @@ func (s *Server) cmdHello(cl *client, argv [][]byte) {
 		more := len(argv) - 1 - j
 		switch {
 		case strings.EqualFold(string(argv[j]), "auth") && more >= 2:
-			if !s.checkPassword(argv[j+1], argv[j+2]) {
+			if !s.authenticate(argv[j+1], argv[j+2]) {
 				cl.immediate().Error("WRONGPASS invalid username-password pair or user is disabled.")
 				return
 			}
@@ -241,9 +253,35 @@ func (s *Server) cmdReadwrite(cl *client, _ [][]byte) {
 	cl.immediate().OK()
 }
 
+// clientSubArity is Redis 7's arity of each CLIENT subcommand NeoKV has.
+var clientSubArity = map[string]int{
+	"id": 2, "getname": 2, "setname": 3, "setinfo": 4, "info": 2, "list": -2, "kill": -3,
+	"no-evict": 3, "no-touch": 3, "reply": 3, "help": 2,
+}
+
+// subcommandOK applies Redis 7's subcommand checks: an unknown subcommand
+// and a wrong argument count get the errors Redis gives for its
+// subcommand table ("container|sub" names the subcommand).
+func subcommandOK(w *resp.Writer, container string, arities map[string]int, argv [][]byte) bool {
+	sub := strings.ToLower(string(argv[1]))
+	arity, ok := arities[sub]
+	if !ok {
+		w.Error("ERR unknown subcommand '" + string(clip(argv[1], 128)) + "'. Try " + strings.ToUpper(container) + " HELP.")
+		return false
+	}
+	if (arity > 0 && len(argv) != arity) || len(argv) < -arity {
+		w.Error("ERR wrong number of arguments for '" + container + "|" + sub + "' command")
+		return false
+	}
+	return true
+}
+
 func (s *Server) cmdClient(cl *client, argv [][]byte) {
 	sub := strings.ToLower(string(argv[1]))
 	w := cl.immediate()
+	if !subcommandOK(w, "client", clientSubArity, argv) {
+		return
+	}
 	switch {
 	case sub == "id" && len(argv) == 2:
 		w.Int(int64(cl.id))
@@ -261,26 +299,26 @@ func (s *Server) cmdClient(cl *client, argv [][]byte) {
 		cl.setName(string(argv[2]))
 		w.OK()
 	case sub == "setinfo" && len(argv) == 4:
+		// Redis 7.2 checks the option first and names it as typed.
 		attr := strings.ToLower(string(argv[2]))
-		if !validClientName(argv[3]) && len(argv[3]) > 0 {
-			w.Error("ERR " + strings.ToUpper(attr) + " cannot contain spaces, newlines or special characters.")
+		if attr != "lib-name" && attr != "lib-ver" {
+			w.Error("ERR Unrecognized option '" + string(argv[2]) + "'")
+			return
+		}
+		if !validClientName(argv[3]) {
+			w.Error("ERR " + string(argv[2]) + " cannot contain spaces, newlines or special characters.")
 			return
 		}
 		cl.infoMu.Lock()
-		switch attr {
-		case "lib-name":
+		if attr == "lib-name" {
 			cl.libName = string(argv[3])
-		case "lib-ver":
+		} else {
 			cl.libVer = string(argv[3])
-		default:
-			cl.infoMu.Unlock()
-			w.Error("ERR Unrecognized option '" + string(argv[2]) + "'")
-			return
 		}
 		cl.infoMu.Unlock()
 		w.OK()
 	case sub == "info" && len(argv) == 2:
-		w.Verbatim(s.clientLine(cl, cl) + "\n")
+		w.Verbatim(s.clientLine(cl, cl, "client|info") + "\n")
 	case sub == "list":
 		s.clientList(cl, argv, w)
 	case sub == "kill":
@@ -293,11 +331,14 @@ func (s *Server) cmdClient(cl *client, argv [][]byte) {
 		}
 		w.OK()
 	case sub == "reply" && len(argv) == 3:
-		if strings.EqualFold(string(argv[2]), "on") {
+		switch strings.ToLower(string(argv[2])) {
+		case "on":
 			w.OK()
-			return
+		case "off", "skip":
+			w.Error("ERR CLIENT REPLY OFF|SKIP is not supported")
+		default:
+			w.Error(engine.ErrSyntax)
 		}
-		w.Error("ERR CLIENT REPLY OFF|SKIP is not supported")
 	case sub == "help":
 		lines := []string{
 			"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -307,27 +348,28 @@ func (s *Server) cmdClient(cl *client, argv [][]byte) {
 			"SETINFO <option> <value>", "    Set client meta attr (LIB-NAME, LIB-VER).",
 			"INFO", "    Return information about the current client connection.",
 			"LIST [TYPE normal|master|replica|pubsub] [ID <id> [<id> ...]]", "    Return information about client connections.",
-			"KILL <ip:port> | KILL <option> <value> [<option> <value> [...]]", "    Kill connections (options: ID, ADDR, LADDR, TYPE, USER, SKIPME, MAXAGE).",
+			"KILL <ip:port> | KILL <option> <value> [<option> <value> [...]]", "    Kill connections (options: ID, ADDR, LADDR, TYPE, USER, SKIPME).",
 			"HELP", "    Print this help.",
 		}
 		w.Array(len(lines))
 		for _, l := range lines {
 			w.Simple(l)
 		}
-	default:
-		w.Error("ERR unknown subcommand or wrong number of arguments for '" + string(argv[1]) + "'. Try CLIENT HELP.")
+	default: // not reached: subcommandOK knows every subcommand above
+		w.Error("ERR unknown subcommand '" + string(argv[1]) + "'. Try CLIENT HELP.")
 	}
 }
 
-// clientLine renders one CLIENT LIST line as Redis 7 does.
-func (s *Server) clientLine(cl, self *client) string {
+// clientLine renders one CLIENT LIST line as Redis 7 does; selfCmd is
+// the cmd= field of the connection asking (client|list or client|info).
+func (s *Server) clientLine(cl, self *client, selfCmd string) string {
 	now := time.Now()
 	cmd := "NULL"
 	if c := cl.lastCmd.Load(); c != nil {
 		cmd = c.name
 	}
 	if cl == self {
-		cmd = "client|list"
+		cmd = selfCmd
 	}
 	proto := 2
 	if cl == self && cl.resp3 {
@@ -383,12 +425,16 @@ func (s *Server) clientList(cl *client, argv [][]byte, w *resp.Writer) {
 			}
 			ids = map[uint64]bool{}
 			for j++; j < len(argv); j++ {
-				id, err := strconv.ParseUint(string(argv[j]), 10, 64)
-				if err != nil || id == 0 {
+				// Like Redis, any integer is accepted; 0 or a negative
+				// id simply matches no connection.
+				id, ok := resp.ParseInt(argv[j])
+				if !ok {
 					w.Error("ERR Invalid client ID")
 					return
 				}
-				ids[id] = true
+				if id > 0 {
+					ids[uint64(id)] = true
+				}
 			}
 		default:
 			w.Error(engine.ErrSyntax)
@@ -400,7 +446,7 @@ func (s *Server) clientList(cl *client, argv [][]byte, w *resp.Writer) {
 		if ids != nil && !ids[c.id] {
 			continue
 		}
-		b.WriteString(s.clientLine(c, cl))
+		b.WriteString(s.clientLine(c, cl, "client|list"))
 		b.WriteByte('\n')
 	}
 	w.Verbatim(b.String())
@@ -411,8 +457,13 @@ func (s *Server) clientKill(cl *client, argv [][]byte, w *resp.Writer) {
 		// Old form: CLIENT KILL ip:port
 		for _, c := range s.snapshotClients() {
 			if c.addr == string(argv[2]) {
-				s.kill(c)
 				w.OK()
+				if c == cl {
+					// Killing oneself: reply first, then close, as Redis.
+					cl.closing = true
+				} else {
+					s.kill(c)
+				}
 				return
 			}
 		}
@@ -425,7 +476,7 @@ func (s *Server) clientKill(cl *client, argv [][]byte, w *resp.Writer) {
 	}
 	var id uint64
 	var addr, laddr string
-	skipMe := true
+	skipMe, matchNone := true, false
 	for j := 2; j < len(argv); j += 2 {
 		v := string(argv[j+1])
 		switch strings.ToLower(string(argv[j])) {
@@ -450,7 +501,21 @@ func (s *Server) clientKill(cl *client, argv [][]byte, w *resp.Writer) {
 				w.Error(engine.ErrSyntax)
 				return
 			}
-		case "type", "user", "maxage":
+		case "type":
+			// Every NeoKV connection is a normal client.
+			switch strings.ToLower(v) {
+			case "normal":
+			case "master", "replica", "slave", "pubsub":
+				matchNone = true
+			default:
+				w.Error("ERR Unknown client type '" + v + "'")
+				return
+			}
+		case "user":
+			if v != "default" {
+				w.Error("ERR No such user '" + v + "'")
+				return
+			}
 		default:
 			w.Error(engine.ErrSyntax)
 			return
@@ -458,7 +523,7 @@ func (s *Server) clientKill(cl *client, argv [][]byte, w *resp.Writer) {
 	}
 	killed := 0
 	for _, c := range s.snapshotClients() {
-		if (id != 0 && c.id != id) || (addr != "" && c.addr != addr) || (laddr != "" && c.laddr != laddr) {
+		if matchNone || (id != 0 && c.id != id) || (addr != "" && c.addr != addr) || (laddr != "" && c.laddr != laddr) {
 			continue
 		}
 		if c == cl && skipMe {

@@ -85,6 +85,9 @@ func writeCommandInfo(w *resp.Writer, c *command) {
 	w.Array(0) // subcommands
 }
 
+// commandSubArity is Redis 7's arity of each COMMAND subcommand.
+var commandSubArity = map[string]int{"count": 2, "list": -2, "info": -2, "docs": -2, "getkeys": -4, "help": 2}
+
 func (s *Server) cmdCommand(cl *client, argv [][]byte) {
 	w := cl.immediate()
 	if len(argv) == 1 {
@@ -95,14 +98,27 @@ func (s *Server) cmdCommand(cl *client, argv [][]byte) {
 		}
 		return
 	}
+	if !subcommandOK(w, "command", commandSubArity, argv) {
+		return
+	}
 	switch strings.ToLower(string(argv[1])) {
 	case "count":
 		w.Int(int64(len(s.cmds)))
 	case "list":
-		cmds := s.sortedCommands()
-		w.Array(len(cmds))
-		for _, c := range cmds {
-			w.BulkString(c.name)
+		keep, ok := commandListFilter(argv)
+		if !ok {
+			w.Error(engine.ErrSyntax)
+			return
+		}
+		var names []string
+		for _, c := range s.sortedCommands() {
+			if keep(c) {
+				names = append(names, c.name)
+			}
+		}
+		w.Array(len(names))
+		for _, n := range names {
+			w.BulkString(n)
 		}
 	case "info":
 		if len(argv) == 2 {
@@ -118,7 +134,7 @@ func (s *Server) cmdCommand(cl *client, argv [][]byte) {
 			if c := s.lookup(name); c != nil {
 				writeCommandInfo(w, c)
 			} else {
-				w.NullArray()
+				w.Null() // Redis's addReplyNull: $-1 in RESP2, not *-1
 			}
 		}
 	case "docs":
@@ -144,22 +160,19 @@ func (s *Server) cmdCommand(cl *client, argv [][]byte) {
 			w.BulkString(c.group)
 		}
 	case "getkeys":
-		if len(argv) < 3 {
-			w.Error("ERR wrong number of arguments for 'command|getkeys' command")
-			return
-		}
+		// Redis's order of checks: command, has keys at all, arity.
 		c := s.lookup(argv[2])
 		if c == nil {
 			w.Error("ERR Invalid command specified")
 			return
 		}
+		if c.data == nil {
+			w.Error("ERR The command has no key arguments")
+			return
+		}
 		args := argv[2:]
 		if (c.arity > 0 && len(args) != c.arity) || len(args) < -c.arity {
 			w.Error("ERR Invalid number of arguments specified for command")
-			return
-		}
-		if c.data == nil {
-			w.Error("ERR The command has no key arguments")
 			return
 		}
 		var keys [][]byte
@@ -171,9 +184,37 @@ func (s *Server) cmdCommand(cl *client, argv [][]byte) {
 	case "help":
 		w.Array(1)
 		w.Simple("COMMAND [COUNT|LIST|INFO|DOCS|GETKEYS|HELP]")
-	default:
-		w.Error("ERR unknown subcommand '" + string(argv[1]) + "'. Try COMMAND HELP.")
 	}
+}
+
+// commandListFilter parses COMMAND LIST's optional
+// FILTERBY MODULE <name> | ACLCAT <category> | PATTERN <glob>.
+func commandListFilter(argv [][]byte) (func(*command) bool, bool) {
+	if len(argv) == 2 {
+		return func(*command) bool { return true }, true
+	}
+	if len(argv) != 5 || !strings.EqualFold(string(argv[2]), "filterby") {
+		return nil, false
+	}
+	val := argv[4]
+	switch strings.ToLower(string(argv[3])) {
+	case "module":
+		return func(*command) bool { return false }, true // NeoKV has no modules
+	case "aclcat":
+		cat := "@" + strings.ToLower(string(val))
+		return func(c *command) bool {
+			for _, a := range c.acl {
+				if a == cat {
+					return true
+				}
+			}
+			return false
+		}, true
+	case "pattern":
+		pat := []byte(strings.ToLower(string(val)))
+		return func(c *command) bool { return engine.GlobMatch(pat, c.nameB) }, true
+	}
+	return nil, false
 }
 
 func commandSummary(c *command) string {
@@ -231,39 +272,64 @@ func (s *Server) configParams() map[string]func() string {
 	return out
 }
 
+// configSubArity is Redis 7's arity of each CONFIG subcommand.
+var configSubArity = map[string]int{"get": -3, "set": -4, "resetstat": 2, "rewrite": 2, "help": 2}
+
 func (s *Server) cmdConfig(cl *client, argv [][]byte) {
 	w := cl.immediate()
+	if !subcommandOK(w, "config", configSubArity, argv) {
+		return
+	}
 	switch strings.ToLower(string(argv[1])) {
 	case "get":
-		if len(argv) < 3 {
-			w.Error("ERR wrong number of arguments for 'config|get' command")
-			return
-		}
+		// As in Redis: a name without glob characters is looked up
+		// directly and echoed as typed; a pattern matches case-insensitively
+		// and replies with the canonical names. No name is reported twice.
 		params := s.configParams()
-		names := make([]string, 0, len(params))
-		for name := range params {
-			for _, pat := range argv[2:] {
-				if engine.GlobMatch([]byte(strings.ToLower(string(pat))), []byte(name)) {
+		type match struct{ reply, name string }
+		var out []match
+		seen := map[string]bool{}
+		for _, pat := range argv[2:] {
+			lower := strings.ToLower(string(pat))
+			if !strings.ContainsAny(lower, "[*?") {
+				if _, ok := params[lower]; ok && !seen[lower] {
+					seen[lower] = true
+					out = append(out, match{string(pat), lower})
+				}
+				continue
+			}
+			var names []string
+			for name := range params {
+				if !seen[name] && engine.GlobMatch([]byte(lower), []byte(name)) {
 					names = append(names, name)
-					break
 				}
 			}
+			sort.Strings(names)
+			for _, n := range names {
+				seen[n] = true
+				out = append(out, match{n, n})
+			}
 		}
-		sort.Strings(names)
-		w.Map(len(names))
-		for _, n := range names {
-			w.BulkString(n)
-			w.BulkString(params[n]())
+		w.Map(len(out))
+		for _, m := range out {
+			w.BulkString(m.reply)
+			w.BulkString(params[m.name]())
 		}
 	case "set":
-		if len(argv) < 4 || len(argv)%2 != 0 {
-			w.Error("ERR wrong number of arguments for 'config|set' command")
+		if len(argv)%2 != 0 {
+			w.Error(engine.ErrSyntax) // Redis: a name without a value
 			return
 		}
 		for j := 2; j < len(argv); j += 2 {
-			if msg := s.configSet(strings.ToLower(string(argv[j])), string(argv[j+1])); msg != "" {
+			name := strings.ToLower(string(argv[j]))
+			if msg := s.configSet(name, string(argv[j+1])); msg != "" {
 				w.Error(msg)
 				return
+			}
+			if name == "requirepass" {
+				// As in Redis, setting a password does not log out the
+				// connection that set it: it got here authenticated.
+				cl.authed = true
 			}
 		}
 		w.OK()
@@ -277,8 +343,6 @@ func (s *Server) cmdConfig(cl *client, argv [][]byte) {
 	case "help":
 		w.Array(1)
 		w.Simple("CONFIG GET|SET|RESETSTAT|REWRITE")
-	default:
-		w.Error("ERR unknown subcommand '" + string(argv[1]) + "'. Try CONFIG HELP.")
 	}
 }
 
@@ -296,9 +360,12 @@ func (s *Server) configSet(name, value string) string {
 	}
 	s.conf.mu.Lock()
 	defer s.conf.mu.Unlock()
+	// Open connections pick up new limits before their next parse.
+	defer s.confGen.Add(1)
 	switch name {
 	case "requirepass":
 		s.conf.password = value
+		s.passwordSet.Store(value != "")
 	case "proto-max-bulk-len":
 		v, msg := intVal()
 		if msg != "" {
@@ -322,14 +389,17 @@ func (s *Server) configSet(name, value string) string {
 		if msg != "" {
 			return msg
 		}
-		if v < 1 {
-			return bad("argument must be between 1 and 2147483647 inclusive")
+		if v < 1 || v > math.MaxUint32 {
+			return bad("argument must be between 1 and 4294967295 inclusive") // Redis's UINT range
 		}
 		s.conf.maxClients = int(v)
 	case "timeout":
 		v, msg := intVal()
 		if msg != "" {
 			return msg
+		}
+		if v < 0 || v > math.MaxInt32 {
+			return bad("argument must be between 0 and 2147483647 inclusive")
 		}
 		s.conf.timeout = int(v)
 	case "save", "appendonly", "appendfsync", "maxmemory", "maxmemory-policy", "hz", "notify-keyspace-events",

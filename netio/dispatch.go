@@ -28,6 +28,9 @@ type command struct {
 	data     *engine.Command
 	handler  func(cl *client, argv [][]byte)
 	subs     []string // subcommand names, for COMMAND
+	// barrier: the command reads the whole keyspace, so it runs only once
+	// every earlier command of the connection has been answered.
+	barrier bool
 }
 
 func (s *Server) commandTable() map[string]*command {
@@ -80,27 +83,33 @@ func (s *Server) lookup(name []byte) *command {
 	return s.cmds[string(buf[:len(name)])]
 }
 
-func (s *Server) dispatch(cl *client, argv [][]byte) {
-	s.totalCommands.Add(1)
+// dispatch executes or routes one command. It returns false, consuming
+// nothing, when the command must wait for the connection's earlier commands.
+func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 	cmd := s.lookup(argv[0])
+	if cmd != nil && cmd.barrier && cl.inFlight() {
+		return false
+	}
+	s.totalCommands.Add(1)
 	if cmd == nil {
 		cl.immediate().Error(unknownCommand(argv))
-		return
+		return true
 	}
 	if (cmd.arity > 0 && len(argv) != cmd.arity) || len(argv) < -cmd.arity {
 		cl.immediate().Error("ERR wrong number of arguments for '" + cmd.name + "' command")
-		return
+		return true
 	}
 	if !cmd.noAuth && s.authRequired(cl) {
 		cl.immediate().Error("NOAUTH Authentication required.")
-		return
+		return true
 	}
 	cl.lastCmd.Store(cmd)
 	if cmd.handler != nil {
 		cmd.handler(cl, argv)
-		return
+		return true
 	}
 	s.execData(cl, cmd, argv)
+	return true
 }
 
 // unknownCommand formats Redis's reply to an unknown command.

@@ -62,7 +62,9 @@ type Server struct {
 	clients map[uint64]*client
 	nextID  atomic.Uint64
 
-	conf runtimeConfig
+	conf        runtimeConfig
+	confGen     atomic.Uint64 // bumped by CONFIG SET
+	passwordSet atomic.Bool
 
 	totalConns    atomic.Uint64
 	rejectedConns atomic.Uint64
@@ -134,6 +136,7 @@ func New(cfg Config) (*Server, error) {
 		maxClients:       cfg.MaxClients,
 		extra:            map[string]string{},
 	}
+	s.passwordSet.Store(cfg.Password != "")
 	s.cmds = s.commandTable()
 	return s, nil
 }
@@ -199,6 +202,10 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		conn:    c,
 		id:      s.nextID.Add(1),
 		parser:  resp.NewParser(limits),
+		confGen: s.confGen.Load(),
+		// As in Redis, a connection opened while no password is set stays
+		// authenticated if one is set later.
+		authed:  !s.passwordSet.Load(),
 		reader:  s.db.NewReader(),
 		created: time.Now(),
 		fd:      c.Fd(),
@@ -280,6 +287,12 @@ func (s *Server) process(cl *client, c gnet.Conn) {
 	}
 	s.netIn.Add(uint64(len(buf)))
 	cl.now = time.Now().UnixMilli()
+	if g := s.confGen.Load(); g != cl.confGen {
+		cl.confGen = g
+		s.conf.mu.RLock()
+		cl.parser.SetLimits(resp.Limits{MaxBulkLen: s.conf.maxBulkLen, MaxMultibulkLen: s.conf.maxMultibulkLen})
+		s.conf.mu.RUnlock()
+	}
 	pos := 0
 	for pos < len(buf) && !cl.closing {
 		args, n, err := cl.parser.Parse(buf[pos:], s.authRequired(cl))
@@ -298,23 +311,25 @@ func (s *Server) process(cl *client, c gnet.Conn) {
 			cl.need = cl.parser.Need()
 			break
 		}
-		pos += n
 		cl.need = 0
 		if len(args) == 0 {
+			pos += n
 			continue
 		}
-		s.dispatch(cl, args)
+		if !s.dispatch(cl, args) {
+			// The command waits for this connection's earlier commands:
+			// leave it in the buffer; the completion's wake-up retries.
+			break
+		}
+		pos += n
 	}
-	_, _ = c.Discard(pos)
+	if pos > 0 { // gnet's Discard(0) would drop the whole buffer
+		_, _ = c.Discard(pos)
+	}
 }
 
 func (s *Server) authRequired(cl *client) bool {
-	if cl.authed {
-		return false
-	}
-	s.conf.mu.RLock()
-	defer s.conf.mu.RUnlock()
-	return s.conf.password != ""
+	return !cl.authed && s.passwordSet.Load()
 }
 
 func (s *Server) queryBufferLimit() int {

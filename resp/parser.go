@@ -55,6 +55,11 @@ func NewParser(limits Limits) *Parser {
 	return &Parser{limits: limits, args: make([][]byte, 0, 16)}
 }
 
+// SetLimits changes the limits for the requests parsed from now on, so
+// that CONFIG SET proto-max-bulk-len reaches connections already open, as
+// in Redis.
+func (p *Parser) SetLimits(limits Limits) { p.limits = limits }
+
 // Parse parses the first request in buf.
 //
 // It returns the request's arguments and the number of bytes it occupied.

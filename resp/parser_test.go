@@ -199,3 +199,15 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestSetLimitsAppliesToNextParse(t *testing.T) {
+	p := NewParser(DefaultLimits())
+	req := []byte("*2\r\n$4\r\nECHO\r\n$2000000\r\n")
+	if _, n, err := p.Parse(req, false); err != nil || n != 0 {
+		t.Fatalf("under the default limit: n=%d err=%v, want incomplete", n, err)
+	}
+	p.SetLimits(Limits{MaxBulkLen: 1 << 20, MaxMultibulkLen: DefaultMaxMultibulkLen})
+	if _, _, err := p.Parse(req, false); err == nil || err.Error() != "Protocol error: invalid bulk length" {
+		t.Fatalf("over the lowered limit: %v", err)
+	}
+}

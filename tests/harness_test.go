@@ -71,8 +71,9 @@ func StartServer(t testing.TB, extra ...string) *Server {
 	t.Helper()
 	s := &Server{t: t, Dir: t.TempDir(), Args: extra}
 	s.Addr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	s.start()
+	// Registered first so that a process that never answers is killed too.
 	t.Cleanup(s.Kill)
+	s.start()
 	return s
 }
 
@@ -106,7 +107,8 @@ func (s *Server) start() {
 			_ = c.SetReadDeadline(time.Now().Add(time.Second))
 			line, err := bufio.NewReader(c).ReadString('\n')
 			c.Close()
-			if err == nil && strings.HasPrefix(line, "+PONG") {
+			// With --requirepass the server answers PING with -NOAUTH.
+			if err == nil && (strings.HasPrefix(line, "+PONG") || strings.HasPrefix(line, "-NOAUTH")) {
 				return
 			}
 		}

@@ -34,6 +34,7 @@ type serverFlags struct {
 	eventLoops  int
 	maxClients  int
 	cacheMB     int
+	memtableMB  int
 }
 
 // storeIdent is what a store remembers about itself across restarts.
@@ -54,6 +55,7 @@ func runServer(args []string) error {
 	fs.IntVar(&f.eventLoops, "event-loops", 0, "network event loops (0: one per CPU)")
 	fs.IntVar(&f.maxClients, "maxclients", 10000, "maximum number of client connections")
 	fs.IntVar(&f.cacheMB, "cache-mb", 256, "Pebble block cache in MiB")
+	fs.IntVar(&f.memtableMB, "memtable-mb", 64, "Pebble memtable size in MiB")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -67,7 +69,7 @@ func runServer(args []string) error {
 	if err := os.MkdirAll(f.dir, 0o755); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
-	db, err := engine.Open(filepath.Join(f.dir, "pebble"), engine.Options{CacheSize: int64(f.cacheMB) << 20, Logger: log})
+	db, err := engine.Open(filepath.Join(f.dir, "pebble"), engine.Options{CacheSize: int64(f.cacheMB) << 20, MemTableSize: uint64(f.memtableMB) << 20, Logger: log})
 	if err != nil {
 		return err
 	}
