@@ -34,7 +34,10 @@ type Region struct {
 	waiting      []request
 	waitingSize  int
 	waitDeadline time.Time
-	dirty        bool // touched this round: ask for a Ready
+	dirty        bool         // touched this round: ask for a Ready
+	sm           StateMachine // non-nil for a system Region
+	// campaignAtStart: this store leads the Region first in a new cluster.
+	campaignAtStart bool
 
 	// Owned by the append loop.
 	lastPersisted uint64 // last log index written to Pebble

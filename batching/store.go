@@ -45,6 +45,9 @@ type Config struct {
 	OnFatal func(error)
 	// Transport connects the store to its peers; nil for a single node.
 	Transport *Transport
+	// InitialStores are the stores of a cluster being created: each new
+	// Region gets one replica on each. Empty: a single-node store.
+	InitialStores []uint64
 }
 
 func (c *Config) setDefaults() {
@@ -76,12 +79,16 @@ type Store struct {
 	nonce uint64
 
 	regions []*Region // by id order; fixed after Start until splits exist
-	routes  atomic.Pointer[routeTable]
+	byID    map[uint64]*Region
+
+	rpcHandler atomic.Pointer[func(from uint64, req []byte) []byte]
+	routes     atomic.Pointer[routeTable]
 
 	// Hand-off queue, filled by event loops and the other loops.
 	mu       sync.Mutex
 	inReqs   []*Batch
 	inMsgs   []regionMsg
+	inOps    []func()
 	closing  bool
 	wake     chan struct{}
 	pending  pendingTable
@@ -136,30 +143,48 @@ func Open(cfg Config, initialRegions int) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(states) == 0 {
+	fresh := len(states) == 0
+	stores := cfg.InitialStores
+	if len(stores) == 0 {
+		stores = []uint64{cfg.StoreID}
+	}
+	if fresh {
 		if initialRegions <= 0 {
 			initialRegions = 16
 		}
-		if states, err = bootstrapStandalone(s.db, cfg.StoreID, initialRegions); err != nil {
+		if states, err = bootstrapRegions(s.db, stores, initialRegions); err != nil {
 			return nil, err
 		}
 	}
+	s.byID = map[uint64]*Region{}
 	for _, st := range states {
 		r, err := s.loadRegion(st)
 		if err != nil {
 			return nil, err
 		}
+		if fresh {
+			// Spread the first leaders evenly: Region i is led by the i-th
+			// store (round robin), which campaigns at once on first start.
+			r.campaignAtStart = stores[int(r.id-1)%len(stores)] == cfg.StoreID
+		}
 		s.regions = append(s.regions, r)
+		s.byID[r.id] = r
 	}
 	sort.Slice(s.regions, func(i, j int) bool { return s.regions[i].id < s.regions[j].id })
 	s.rebuildRoutes()
 	return s, nil
 }
 
-// bootstrapStandalone creates n single-replica Regions splitting the slots
-// evenly. Like TiKV, a new Region starts with its log truncated at index 5,
-// term 5, so that its configuration comes from the descriptor, not the log.
-func bootstrapStandalone(db *engine.DB, storeID uint64, n int) ([]engine.RegionState, error) {
+// PeerID is the Raft id of a Region's replica on a store: unique within
+// the Region, and readable in logs.
+func PeerID(region, store uint64) uint64 { return region<<16 | store }
+
+// bootstrapRegions creates n Regions splitting the slots evenly, with a
+// replica on each of stores. Every store of a new cluster computes the same
+// descriptors from the same flags, so no coordination is needed. Like TiKV,
+// a new Region starts with its log truncated at index 5, term 5, so that its
+// configuration comes from the descriptor, not from the log.
+func bootstrapRegions(db *engine.DB, stores []uint64, n int) ([]engine.RegionState, error) {
 	if n > slots.Count {
 		n = slots.Count
 	}
@@ -173,7 +198,9 @@ func bootstrapStandalone(db *engine.DB, storeID uint64, n int) ([]engine.RegionS
 			EndSlot:   uint16((i+1)*slots.Count/n - 1),
 			ConfVer:   1,
 			Version:   1,
-			Peers:     []engine.Peer{{ID: storeID, StoreID: storeID}},
+		}
+		for _, st := range stores {
+			d.Peers = append(d.Peers, engine.Peer{ID: PeerID(d.ID, st), StoreID: st})
 		}
 		st := engine.RegionState{Desc: d, Apply: engine.ApplyState{Applied: initLogIndex, TruncatedIndex: initLogIndex, TruncatedTerm: initLogIndex}}
 		hs := raftpb.HardState{Term: initLogIndex, Commit: initLogIndex}
@@ -292,13 +319,16 @@ func (s *Store) DB() *engine.DB { return s.db }
 // Start launches the round, append, apply and expiry loops.
 func (s *Store) Start() {
 	for _, r := range s.regions {
-		if len(r.desc.Load().Peers) == 1 {
+		if len(r.desc.Load().Peers) == 1 || r.campaignAtStart {
 			// A single voter elects itself at once instead of waiting out
-			// an election timeout.
+			// an election timeout; so does a new cluster's chosen leader.
 			_ = r.rn.Campaign()
 			r.dirty = true
 			s.touched = append(s.touched, r)
 		}
+	}
+	if t := s.cfg.Transport; t != nil {
+		t.start(&transportHandler{raft: s.receive, snapshot: s.receiveSnapshot, rpc: s.handleRPC})
 	}
 	s.wg.Add(3)
 	go func() { defer s.wg.Done(); s.appendLoop() }()
@@ -395,6 +425,9 @@ func (s *Store) Stop(timeout time.Duration) {
 	close(s.stopc)
 	<-s.loopDone
 	s.wg.Wait()
+	if s.cfg.Transport != nil {
+		s.cfg.Transport.Close()
+	}
 	s.mu.Lock()
 	left := s.inReqs
 	s.inReqs = nil

@@ -236,6 +236,11 @@ func (a *Applier) PutRegion(d *RegionDesc, st ApplyState) error {
 	return a.SetApplyState(d.ID, st)
 }
 
+// PutSystemState records a system Region's state in the batch.
+func (a *Applier) PutSystemState(region uint64, state []byte) error {
+	return a.b.Set(raftKey(region, raftSystemSuffix), state, nil)
+}
+
 // TruncateLog deletes a Region's log entries with index <= upTo.
 func (a *Applier) TruncateLog(region, upTo uint64) error {
 	return a.b.DeleteRange(appendRaftLogKey(nil, region, 0), appendRaftLogKey(nil, region, upTo+1), nil)

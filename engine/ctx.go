@@ -1,9 +1,10 @@
 package engine
 
 import (
-	"errors"
+	"bytes"
 	"fmt"
 	"io"
+	"math/big"
 	"strconv"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -217,24 +218,141 @@ func (c *Ctx) parseInt(b []byte) (int64, bool) {
 	return v, ok
 }
 
-// parseFloat parses like Redis's string2ld: no leading space, no trailing
-// garbage, no NaN.
-func parseFloat(b []byte) (float64, bool) {
-	if len(b) == 0 || len(b) > 5000 || isSpaceByte(b[0]) || isSpaceByte(b[len(b)-1]) {
-		return 0, false
+// Redis computes INCRBYFLOAT (and HINCRBYFLOAT) in x86's 80-bit long
+// double: a 64-bit significand and a 15-bit exponent. float64 answers
+// differently (0.1+0.2 is "0.3" in Redis, 5200+0.3 is
+// "5200.29999999999999982", 1e400 is a valid value), so those commands
+// emulate it with big.Float. Subnormals are not emulated bit for bit.
+const (
+	ldPrec   = 64
+	ldMaxExp = 16384  // big.Float exponent (mantissa in [0.5, 1)) of LDBL_MAX
+	ldMinExp = -16444 // ... of the smallest subnormal; below it strtold gives 0
+	// Redis's MAX_LONG_DOUBLE_CHARS: string2ld refuses longer input.
+	ldMaxChars = 5 * 1024
+)
+
+func newLongDouble() *big.Float {
+	return new(big.Float).SetPrec(ldPrec).SetMode(big.ToNearestEven)
+}
+
+// parseLongDouble parses like Redis's string2ld (strtold): optional sign,
+// decimal or hexadecimal ("0x1.8p3") mantissa and exponent, or inf/infinity;
+// no leading space, no trailing bytes, no NaN, and no value that overflows
+// a long double or underflows to zero.
+func parseLongDouble(b []byte) (*big.Float, bool) {
+	if len(b) == 0 || len(b) >= ldMaxChars || isSpaceByte(b[0]) {
+		return nil, false
 	}
-	f, err := strconv.ParseFloat(string(b), 64)
-	if err != nil {
-		var ne *strconv.NumError
-		if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
-			return f, true // strtold gives ±HUGE_VALL; the caller checks for inf
+	s := b
+	neg := false
+	if s[0] == '+' || s[0] == '-' {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	if eqFold(s, "inf") || eqFold(s, "infinity") {
+		return new(big.Float).SetInf(neg), true
+	}
+	hex := len(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')
+	isDigit := func(c byte) bool { return c >= '0' && c <= '9' }
+	expMark := byte('e')
+	if hex {
+		s = s[2:]
+		expMark = 'p'
+		isDigit = func(c byte) bool {
+			return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 		}
-		return 0, false
 	}
-	if f != f {
-		return 0, false
+	digits, nonZero, dot := 0, false, false
+	for len(s) > 0 && (isDigit(s[0]) || (s[0] == '.' && !dot)) {
+		if s[0] == '.' {
+			dot = true
+		} else {
+			digits++
+			nonZero = nonZero || s[0] != '0'
+		}
+		s = s[1:]
+	}
+	if digits == 0 {
+		return nil, false
+	}
+	mantEnd := len(b) - len(s)
+	exp := int64(0)
+	if len(s) > 0 && (s[0]|0x20) == expMark {
+		e := s[1:]
+		eneg := false
+		if len(e) > 0 && (e[0] == '+' || e[0] == '-') {
+			eneg = e[0] == '-'
+			e = e[1:]
+		}
+		if len(e) == 0 {
+			return nil, false // strtold stops before the exponent: trailing bytes
+		}
+		for _, c := range e {
+			if c < '0' || c > '9' {
+				return nil, false
+			}
+			if exp < 1e6 { // saturate: far outside the range either way
+				exp = exp*10 + int64(c-'0')
+			}
+		}
+		if eneg {
+			exp = -exp
+		}
+		s = nil
+	}
+	if len(s) > 0 {
+		return nil, false
+	}
+	if !nonZero {
+		return newLongDouble().SetInt64(0), true
+	}
+	if exp >= 1e6 || exp <= -1e6 {
+		return nil, false // overflow or underflow to zero: ERANGE
+	}
+	// Rebuild the literal with the saturated exponent big.Float can take.
+	lit := make([]byte, 0, mantEnd+24)
+	lit = append(lit, b[:mantEnd]...)
+	if exp != 0 {
+		lit = append(lit, expMark)
+		lit = strconv.AppendInt(lit, exp, 10)
+	}
+	f, _, err := newLongDouble().Parse(string(lit), 0)
+	if err != nil || !longDoubleInRange(f) {
+		return nil, false
 	}
 	return f, true
+}
+
+// longDoubleInRange reports whether a finite f is representable: neither
+// beyond LDBL_MAX nor below the smallest subnormal.
+func longDoubleInRange(f *big.Float) bool {
+	if f.IsInf() {
+		return false
+	}
+	if f.Sign() == 0 {
+		return true
+	}
+	e := f.MantExp(nil)
+	return e <= ldMaxExp && e >= ldMinExp
+}
+
+// formatLongDouble is Redis's ld2string in LD_STR_HUMAN mode: "%.17Lf"
+// with trailing zeros (and a trailing dot) removed, and "-0" shown as "0".
+func formatLongDouble(dst []byte, f *big.Float) []byte {
+	start := len(dst)
+	dst = f.Append(dst, 'f', 17)
+	if bytes.IndexByte(dst[start:], '.') >= 0 {
+		for dst[len(dst)-1] == '0' {
+			dst = dst[:len(dst)-1]
+		}
+		if dst[len(dst)-1] == '.' {
+			dst = dst[:len(dst)-1]
+		}
+	}
+	if string(dst[start:]) == "-0" {
+		dst = append(dst[:start], '0')
+	}
+	return dst
 }
 
 func isSpaceByte(c byte) bool {

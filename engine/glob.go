@@ -55,11 +55,13 @@ func globMatch(p, s []byte, skipLonger *bool, depth int) bool {
 				} else if p[0] == ']' {
 					break
 				} else if len(p) >= 3 && p[1] == '-' {
-					lo, hi := p[0], p[2]
+					// Redis compares ranges as (signed) C chars, so bytes
+					// from 0x80 sort below 0x00: "[a-\xff]" is [-1, 'a'].
+					lo, hi, ch := int8(p[0]), int8(p[2]), int8(s[0])
 					if lo > hi {
 						lo, hi = hi, lo
 					}
-					if s[0] >= lo && s[0] <= hi {
+					if ch >= lo && ch <= hi {
 						match = true
 					}
 					p = p[2:]

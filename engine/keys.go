@@ -16,6 +16,9 @@ const (
 	raftHardSuffix  byte = 'h'
 	raftApplySuffix byte = 'a'
 	raftDescSuffix  byte = 'r'
+	// raftSystemSuffix holds the state of a system Region's state machine
+	// (the MetaServer), written in the apply batch with the applied index.
+	raftSystemSuffix byte = 's'
 )
 
 var identKey = []byte{prefixStore, 'i', 'd', 'e', 'n', 't'}

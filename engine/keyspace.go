@@ -131,6 +131,12 @@ func execCopy(c *Ctx, argv [][]byte) {
 			if !ok {
 				return
 			}
+			// Redis reads the index as a C int (getIntFromObjectOrReply)
+			// before it tries to select it.
+			if db < math.MinInt32 || db > math.MaxInt32 {
+				c.W.Error("ERR value is out of range, value must between -2147483648 and 2147483647")
+				return
+			}
 			if db != 0 {
 				c.W.Error(ErrDBIndex)
 				return
@@ -276,7 +282,7 @@ func ttlCmd(ms, absolute bool) func(c *Ctx, argv [][]byte) {
 		case absolute && ms:
 			c.W.Int(r.m.expireAt)
 		case absolute:
-			c.W.Int(r.m.expireAt / 1000)
+			c.W.Int(msToRoundedSeconds(r.m.expireAt))
 		default:
 			ttl := r.m.expireAt - c.now
 			if ttl < 0 {
@@ -285,10 +291,18 @@ func ttlCmd(ms, absolute bool) func(c *Ctx, argv [][]byte) {
 			if ms {
 				c.W.Int(ttl)
 			} else {
-				c.W.Int((ttl + 500) / 1000)
+				c.W.Int(msToRoundedSeconds(ttl))
 			}
 		}
 	}
+}
+
+// msToRoundedSeconds is Redis's (ms+500)/1000, which TTL and EXPIRETIME
+// both use (EXPIRETIME of an expiry at 1999 ms is 2, not 1). It is written
+// so that it cannot overflow: for PEXPIREAT 9223372036854775807 Redis
+// answers EXPIRETIME 9223372036854776, the rounded value.
+func msToRoundedSeconds(ms int64) int64 {
+	return ms/1000 + (ms%1000+500)/1000
 }
 
 func execPersist(c *Ctx, argv [][]byte) {

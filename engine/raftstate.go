@@ -80,27 +80,35 @@ func UnmarshalRegionDesc(b []byte) (RegionDesc, error) {
 // where the log starts.
 type ApplyState struct {
 	Applied        uint64
+	AppliedTerm    uint64
 	TruncatedIndex uint64
 	TruncatedTerm  uint64
 }
 
 func (a ApplyState) marshal() []byte {
-	b := make([]byte, 24)
+	b := make([]byte, 32)
 	binary.BigEndian.PutUint64(b, a.Applied)
 	binary.BigEndian.PutUint64(b[8:], a.TruncatedIndex)
 	binary.BigEndian.PutUint64(b[16:], a.TruncatedTerm)
+	binary.BigEndian.PutUint64(b[24:], a.AppliedTerm)
 	return b
 }
 
 func unmarshalApplyState(b []byte) (ApplyState, error) {
-	if len(b) != 24 {
+	if len(b) != 32 {
 		return ApplyState{}, errors.New("engine: bad apply state")
 	}
 	return ApplyState{
 		Applied:        binary.BigEndian.Uint64(b),
 		TruncatedIndex: binary.BigEndian.Uint64(b[8:]),
 		TruncatedTerm:  binary.BigEndian.Uint64(b[16:]),
+		AppliedTerm:    binary.BigEndian.Uint64(b[24:]),
 	}, nil
+}
+
+// SystemState returns the stored state of a system Region's state machine.
+func (db *DB) SystemState(region uint64) ([]byte, error) {
+	return db.get(raftKey(region, raftSystemSuffix))
 }
 
 // RegionState is everything stored about one Region's Raft group.

@@ -61,23 +61,25 @@ func (db *DB) ScanSlots(from, hi uint16, count int, o ScanOptions, fn func(key [
 	return 0, it.Error()
 }
 
-// RandomKey returns a random live key in slots [lo, hi], or nil.
+// RandomKey returns a random live key in slots [lo, hi], or nil if there
+// is none.
 func (db *DB) RandomKey(lo, hi uint16, now int64) ([]byte, error) {
 	span := int(hi) - int(lo) + 1
 	for attempt := 0; attempt < 100; attempt++ {
 		start := rand.IntN(span)
-		slot := -1
+		slot, n := -1, int64(0)
 		for i := 0; i < span; i++ {
 			s := int(lo) + (start+i)%span
-			if db.slotKeys[s].Load() > 0 {
-				slot = s
+			// Read the count once: apply may lower it concurrently, and a
+			// second read could see 0 (rand.Int64N(0) panics).
+			if c := db.slotKeys[s].Load(); c > 0 {
+				slot, n = s, c
 				break
 			}
 		}
 		if slot < 0 {
 			return nil, nil
 		}
-		n := db.slotKeys[slot].Load()
 		skip := rand.Int64N(n)
 		key, live, err := db.nthKeyInSlot(uint16(slot), skip, now)
 		if err != nil {
@@ -87,7 +89,40 @@ func (db *DB) RandomKey(lo, hi uint16, now int64) ([]byte, error) {
 			return key, nil
 		}
 	}
-	return nil, nil
+	// The random picks keep landing on expired keys that active expiry has
+	// not removed yet. Redis's RANDOMKEY keeps looking until it finds a live
+	// key rather than answer nil, so finish with one ordered pass from a
+	// random slot, wrapping around.
+	start := lo + uint16(rand.IntN(span))
+	key, err := db.firstLiveKey(start, hi, now)
+	if key != nil || err != nil || start == lo {
+		return key, err
+	}
+	return db.firstLiveKey(lo, start-1, now)
+}
+
+// firstLiveKey returns the first key in slots [from, to] not expired at now.
+func (db *DB) firstLiveKey(from, to uint16, now int64) ([]byte, error) {
+	lo, hi := slotSpan(prefixMeta, from, to)
+	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		return nil, fmt.Errorf("random key: %w", err)
+	}
+	defer closeQuietly(it)
+	for it.First(); it.Valid(); it.Next() {
+		_, k, ok := decodeMetaKey(it.Key())
+		if !ok {
+			continue
+		}
+		m, err := decodeMeta(it.Value())
+		if err != nil {
+			return nil, fmt.Errorf("random key %q: %w", k, err)
+		}
+		if !m.expiredAt(now) {
+			return copyBytes(k), nil
+		}
+	}
+	return nil, it.Error()
 }
 
 func (db *DB) nthKeyInSlot(slot uint16, n int64, now int64) (key []byte, live bool, err error) {

@@ -67,7 +67,14 @@ func parseSetFlags(c *Ctx, argv [][]byte, isSet bool) (f setFlags, ok bool) {
 	for j := 0; j < len(argv); j++ {
 		opt := argv[j]
 		hasNext := j+1 < len(argv)
-		expireGiven := f.unit != 0
+		isExpire := eqFold(opt, "ex") || eqFold(opt, "px") || eqFold(opt, "exat") || eqFold(opt, "pxat")
+		var unit int64 = 1
+		if isExpire && (opt[0] == 'e' || opt[0] == 'E') {
+			unit = 1000
+		}
+		// Redis refuses a second expiry option only when it is a different
+		// one: "EX 10 EX 20" is accepted and the last value wins.
+		otherExpire := f.unit != 0 && (f.unit != unit || f.absolute != (len(opt) == 4))
 		switch {
 		case isSet && eqFold(opt, "nx") && !f.xx:
 			f.nx = true
@@ -75,16 +82,12 @@ func parseSetFlags(c *Ctx, argv [][]byte, isSet bool) (f setFlags, ok bool) {
 			f.xx = true
 		case isSet && eqFold(opt, "get"):
 			f.get = true
-		case isSet && eqFold(opt, "keepttl") && !f.persist && !expireGiven:
+		case isSet && eqFold(opt, "keepttl") && !f.persist && f.unit == 0:
 			f.keepTTL = true
-		case !isSet && eqFold(opt, "persist") && !expireGiven && !f.keepTTL:
+		case !isSet && eqFold(opt, "persist") && f.unit == 0 && !f.keepTTL:
 			f.persist = true
-		case (eqFold(opt, "ex") || eqFold(opt, "px") || eqFold(opt, "exat") || eqFold(opt, "pxat")) &&
-			!f.keepTTL && !f.persist && !expireGiven && hasNext:
-			f.unit = 1
-			if opt[0] == 'e' || opt[0] == 'E' {
-				f.unit = 1000
-			}
+		case isExpire && !f.keepTTL && !f.persist && !otherExpire && hasNext:
+			f.unit = unit
 			f.absolute = len(opt) == 4
 			f.expire = argv[j+1]
 			j++
@@ -220,20 +223,22 @@ func execGetEx(c *Ctx, argv [][]byte) {
 	if !ok {
 		return
 	}
-	var at int64
-	if f.unit != 0 {
-		if at, ok = c.expireAt(f.expire, f.unit, f.absolute); !ok {
-			return
-		}
-	}
 	r, ok := c.lookupString(argv[1])
 	if !ok {
 		return
 	}
 	defer r.release()
 	if !r.live {
+		// Redis looks the key up before it validates the expiry, so a
+		// missing key answers null even to "GETEX k EX -1".
 		c.W.Null()
 		return
+	}
+	var at int64
+	if f.unit != 0 {
+		if at, ok = c.expireAt(f.expire, f.unit, f.absolute); !ok {
+			return
+		}
 	}
 	c.W.Bulk(r.m.value)
 	switch {
@@ -356,28 +361,32 @@ func execIncrByFloat(c *Ctx, argv [][]byte) {
 		return
 	}
 	defer r.release()
-	var cur float64
+	cur := newLongDouble()
 	at := int64(0)
 	if r.live {
-		if cur, ok = parseFloat(r.m.value); !ok {
+		if cur, ok = parseLongDouble(r.m.value); !ok {
 			c.W.Error(ErrNotFloat)
 			return
 		}
 		at = r.m.expireAt
 	}
-	by, ok := parseFloat(argv[2])
+	by, ok := parseLongDouble(argv[2])
 	if !ok {
 		c.W.Error(ErrNotFloat)
 		return
 	}
-	cur += by
-	if math.IsNaN(cur) || math.IsInf(cur, 0) {
+	// inf+x is inf and inf-inf is NaN: Redis refuses both (and big.Float
+	// panics on the latter).
+	if cur.IsInf() || by.IsInf() {
 		c.W.Error("ERR increment would produce NaN or Infinity")
 		return
 	}
-	// Redis prints a long double with %.17Lf and trims zeros, which for
-	// the values a double can hold is the shortest exact decimal.
-	c.valBuf = strconv.AppendFloat(c.valBuf[:0], cur, 'f', -1, 64)
+	sum := newLongDouble().Add(cur, by)
+	if sum.Sign() != 0 && sum.MantExp(nil) > ldMaxExp {
+		c.W.Error("ERR increment would produce NaN or Infinity") // overflowed to inf
+		return
+	}
+	c.valBuf = formatLongDouble(c.valBuf[:0], sum)
 	c.setString(&r, c.valBuf, at)
 	c.W.Bulk(c.valBuf)
 }
@@ -483,7 +492,8 @@ func execSetRange(c *Ctx, argv [][]byte) {
 		c.W.Int(int64(len(cur)))
 		return
 	}
-	if offset+int64(len(val)) > c.db.maxBulkLen {
+	// Written so that it cannot overflow: offset may be near MaxInt64.
+	if offset > c.db.maxBulkLen-int64(len(val)) {
 		c.W.Error(ErrStringTooLong)
 		return
 	}
@@ -554,8 +564,11 @@ func execLCS(c *Ctx, argv [][]byte) {
 	}
 	a, b := vals[0], vals[1]
 	alen, blen := len(a), len(b)
-	if int64(alen+1)*int64(blen+1) > 1<<27 {
-		c.W.Error("ERR Insufficient memory, failed allocating transient memory for LCS")
+	// Redis refuses a table (4 bytes a cell) larger than proto-max-bulk-len
+	// before it tries to allocate one; with the default 512 MiB that is
+	// 2^27 cells.
+	if int64(alen+1)*int64(blen+1)*4 > c.db.maxBulkLen {
+		c.W.Error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
 		return
 	}
 	dp := make([]uint32, (alen+1)*(blen+1))
