@@ -15,7 +15,11 @@ import (
 func (s *Store) roundLoop() {
 	defer close(s.loopDone)
 	defer close(s.appendCh)
-	defer close(s.applyCh)
+	defer func() {
+		for _, ch := range s.applyChs {
+			close(ch)
+		}
+	}()
 	ticker := time.NewTicker(s.cfg.TickInterval)
 	defer ticker.Stop()
 	for {
@@ -33,9 +37,12 @@ func (s *Store) roundLoop() {
 func (s *Store) round() {
 	s.Stats.Rounds.Add(1)
 	s.mu.Lock()
-	batches, msgs := s.inReqs, s.inMsgs
-	s.inReqs, s.inMsgs = nil, nil
+	batches, msgs, ops := s.inReqs, s.inMsgs, s.inOps
+	s.inReqs, s.inMsgs, s.inOps = nil, nil, nil
 	s.mu.Unlock()
+	for _, op := range ops {
+		op()
+	}
 
 	// Group every hand-off's requests by Region.
 	for _, b := range batches {
@@ -106,9 +113,11 @@ func (s *Store) round() {
 		s.appendCh <- s.appendQ
 		s.appendQ = nil
 	}
-	if len(s.applyQ) > 0 {
-		s.applyCh <- s.applyQ
-		s.applyQ = nil
+	for i, q := range s.applyQs {
+		if len(q) > 0 {
+			s.applyChs[i] <- q
+			s.applyQs[i] = nil
+		}
 	}
 }
 
@@ -220,7 +229,8 @@ func (s *Store) handleReady(r *Region, rd raft.Ready) {
 		case raft.LocalAppendThread:
 			s.appendQ = append(s.appendQ, regionMsg{r, m})
 		case raft.LocalApplyThread:
-			s.applyQ = append(s.applyQ, regionMsg{r, m})
+			w := r.applyWorker
+			s.applyQs[w] = append(s.applyQs[w], regionMsg{r, m})
 		default:
 			if m.Type == raftpb.MsgSnap {
 				s.sendSnapshot(r, m)
@@ -298,7 +308,12 @@ func (s *Store) persist(wb *engine.WriteBatch, work []regionMsg, buf []byte, out
 			if err := wb.PutHardState(r.id, data); err != nil {
 				return buf, err
 			}
-			sync = true
+			// Like etcd's MustSync: a new term or vote must be durable
+			// before anyone hears of it; a commit index need not be.
+			if m.Term != r.persistedTerm || m.Vote != r.persistedVote {
+				sync = true
+				r.persistedTerm, r.persistedVote = m.Term, m.Vote
+			}
 		}
 	}
 	if !wb.Empty() {
@@ -339,14 +354,17 @@ func (s *Store) persist(wb *engine.WriteBatch, work []regionMsg, buf []byte, out
 	return buf, nil
 }
 
-// applyLoop applies the committed entries of whole rounds in one batch.
-func (s *Store) applyLoop() {
+// applyLoop applies the committed entries of whole rounds, for the Regions
+// of one apply worker, in one batch. Regions are spread over the workers so
+// that Pebble memtable inserts, the most expensive step of a write, run on
+// every core; a Region always applies on the same worker, in log order.
+func (s *Store) applyLoop(ch chan []regionMsg) {
 	applier := s.db.NewApplier(s.cfg.Commands)
-	for work := range s.applyCh {
+	for work := range ch {
 	more:
 		for {
 			select {
-			case w, ok := <-s.applyCh:
+			case w, ok := <-ch:
 				if !ok {
 					break more
 				}

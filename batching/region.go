@@ -41,9 +41,12 @@ type Region struct {
 
 	// Owned by the append loop.
 	lastPersisted uint64 // last log index written to Pebble
+	persistedTerm uint64 // term and vote of the last hard state written
+	persistedVote uint64
 
-	// Owned by the apply loop.
-	applyState engine.ApplyState
+	// Owned by the Region's apply worker.
+	applyWorker int
+	applyState  engine.ApplyState
 }
 
 // ID is the Region id.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -39,6 +40,8 @@ type Config struct {
 	// LogGCCount: truncate a Region's log once this many applied entries
 	// pile up behind the truncation point.
 	LogGCCount uint64
+	// ApplyWorkers is the number of apply loops (0: one per CPU, at most 4).
+	ApplyWorkers int
 	// ActiveExpiryInterval is how often leaders look for expired keys.
 	ActiveExpiryInterval time.Duration
 	// OnFatal is called once if the store cannot go on (a storage failure).
@@ -62,6 +65,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.LogGCCount == 0 {
 		c.LogGCCount = 256
+	}
+	if c.ApplyWorkers <= 0 {
+		c.ApplyWorkers = min(runtime.NumCPU(), 4)
 	}
 	if c.ActiveExpiryInterval == 0 {
 		c.ActiveExpiryInterval = 100 * time.Millisecond
@@ -93,7 +99,7 @@ type Store struct {
 	wake     chan struct{}
 	pending  pendingTable
 	appendCh chan []regionMsg
-	applyCh  chan []regionMsg
+	applyChs []chan []regionMsg // one per apply worker
 
 	// Round loop state.
 	seq     uint64
@@ -102,7 +108,7 @@ type Store struct {
 	touched []*Region
 	out     outbox
 	appendQ []regionMsg
-	applyQ  []regionMsg
+	applyQs [][]regionMsg
 	tickDue bool
 	// waitingRegions counts Regions holding requests until they elect a leader.
 	waitingRegions int
@@ -134,10 +140,15 @@ func Open(cfg Config, initialRegions int) (*Store, error) {
 		nonce:    binary.BigEndian.Uint64(nb[:]),
 		wake:     make(chan struct{}, 1),
 		appendCh: make(chan []regionMsg, 64),
-		applyCh:  make(chan []regionMsg, 64),
+
 		stopc:    make(chan struct{}),
 		loopDone: make(chan struct{}),
 		pending:  pendingTable{m: map[uint64]*proposal{}},
+	}
+	s.applyChs = make([]chan []regionMsg, cfg.ApplyWorkers)
+	s.applyQs = make([][]regionMsg, cfg.ApplyWorkers)
+	for i := range s.applyChs {
+		s.applyChs[i] = make(chan []regionMsg, 64)
 	}
 	states, err := s.db.LoadRegions()
 	if err != nil {
@@ -167,6 +178,7 @@ func Open(cfg Config, initialRegions int) (*Store, error) {
 			// store (round robin), which campaigns at once on first start.
 			r.campaignAtStart = stores[int(r.id-1)%len(stores)] == cfg.StoreID
 		}
+		r.applyWorker = int(r.id % uint64(cfg.ApplyWorkers))
 		s.regions = append(s.regions, r)
 		s.byID[r.id] = r
 	}
@@ -265,7 +277,8 @@ func (s *Store) loadRegion(st engine.RegionState) (*Region, error) {
 	if err := ms.SetHardState(hs); err != nil {
 		return nil, err
 	}
-	r := &Region{id: d.ID, peerID: p.ID, storage: ms, lastPersisted: last, applyState: st.Apply}
+	r := &Region{id: d.ID, peerID: p.ID, storage: ms, lastPersisted: last, applyState: st.Apply,
+		persistedTerm: hs.Term, persistedVote: hs.Vote}
 	r.desc.Store(&d)
 	r.applied.Store(st.Apply.Applied)
 	r.term.Store(hs.Term)
@@ -330,9 +343,11 @@ func (s *Store) Start() {
 	if t := s.cfg.Transport; t != nil {
 		t.start(&transportHandler{raft: s.receive, snapshot: s.receiveSnapshot, rpc: s.handleRPC})
 	}
-	s.wg.Add(3)
+	s.wg.Add(2 + len(s.applyChs))
 	go func() { defer s.wg.Done(); s.appendLoop() }()
-	go func() { defer s.wg.Done(); s.applyLoop() }()
+	for _, ch := range s.applyChs {
+		go func(ch chan []regionMsg) { defer s.wg.Done(); s.applyLoop(ch) }(ch)
+	}
 	go func() { defer s.wg.Done(); s.expiryLoop() }()
 	go s.roundLoop()
 	s.notify()

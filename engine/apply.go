@@ -174,7 +174,7 @@ type Applier struct {
 func (db *DB) NewApplier(cmds map[string]*Command) *Applier {
 	a := &Applier{db: db, cmds: cmds, internal: internalCommands()}
 	a.b = db.pdb.NewIndexedBatch()
-	a.ctx = Ctx{db: db, r: a.b, b: a.b, deltas: &a.deltas}
+	a.ctx = Ctx{db: db, r: a.b, b: a.b, deltas: &a.deltas, cache: newHeaderCache(db.headerCacheEntries)}
 	return a
 }
 
@@ -244,6 +244,14 @@ func (a *Applier) PutSystemState(region uint64, state []byte) error {
 // TruncateLog deletes a Region's log entries with index <= upTo.
 func (a *Applier) TruncateLog(region, upTo uint64) error {
 	return a.b.DeleteRange(appendRaftLogKey(nil, region, 0), appendRaftLogKey(nil, region, upTo+1), nil)
+}
+
+// InvalidateCache forgets every cached header; call it after changing data
+// outside of ApplyEntry (snapshot install).
+func (a *Applier) InvalidateCache() {
+	if a.ctx.cache != nil {
+		a.ctx.cache.clear()
+	}
 }
 
 // Stats returns the entries and commands applied since the last Commit.

@@ -108,7 +108,7 @@ func TestApplyIsDeterministic(t *testing.T) {
 }
 
 func dump(t *testing.T, db *DB) string {
-	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixMeta}, UpperBound: []byte{prefixEnd}})
+	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixData}, UpperBound: []byte{prefixEnd}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,6 +38,7 @@ type Ctx struct {
 	err  error  // a storage failure; fatal for apply
 
 	deltas  *slotDeltas
+	cache   *headerCache // apply path only
 	keyBuf  []byte
 	valBuf  []byte
 	metaBuf []byte
@@ -129,6 +130,30 @@ func (c *Ctx) lookup(key []byte) (rec, bool) {
 	return r, true
 }
 
+// lookupHeader is lookup for writes that only need to know what they
+// replace (type, expiry, version), not a string's value: on the apply path
+// it is answered from the header cache when possible. r.m.value is nil.
+func (c *Ctx) lookupHeader(key []byte) (rec, bool) {
+	if c.cache == nil {
+		return c.lookup(key)
+	}
+	if h, ok := c.cache.get(key); ok {
+		r := rec{slot: slots.Of(key), key: key, m: h.meta()}
+		r.physical = h.typ != TypeNone
+		r.live = r.physical && !r.m.expiredAt(c.now)
+		return r, true
+	}
+	r, ok := c.lookup(key)
+	if ok {
+		if r.physical {
+			c.cache.put(key, &r.m)
+		} else {
+			c.cache.putAbsent(key)
+		}
+	}
+	return r, ok
+}
+
 // lookupString reads a live string. It replies WRONGTYPE and returns ok
 // false for any other live type.
 func (c *Ctx) lookupString(key []byte) (r rec, ok bool) {
@@ -165,6 +190,9 @@ func (c *Ctx) putMeta(r *rec, m *meta) {
 	c.metaBuf = m.appendEncoded(c.metaBuf[:0])
 	c.keyBuf = appendMetaKey(c.keyBuf[:0], r.slot, r.key)
 	c.setErr(c.b.Set(c.keyBuf, c.metaBuf, nil))
+	if c.cache != nil {
+		c.cache.put(r.key, m)
+	}
 }
 
 // deleteKey removes a stored key with everything it owns.
@@ -182,6 +210,9 @@ func (c *Ctx) deleteKey(r *rec) {
 	c.keyBuf = appendMetaKey(c.keyBuf[:0], r.slot, r.key)
 	c.setErr(c.b.Delete(c.keyBuf, nil))
 	c.deltas.add(r.slot, -1)
+	if c.cache != nil {
+		c.cache.putAbsent(r.key)
+	}
 	r.physical, r.live = false, false
 }
 

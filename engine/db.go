@@ -20,7 +20,10 @@ type Options struct {
 	MemTableSize uint64
 	// MaxBulkLen bounds string values (proto-max-bulk-len).
 	MaxBulkLen int64
-	Logger     *slog.Logger
+	// HeaderCacheEntries bounds the apply loop's metadata header cache
+	// (0: 1M entries, about 100 MB at most; negative: off).
+	HeaderCacheEntries int
+	Logger             *slog.Logger
 }
 
 // DB is one store's Pebble instance and the in-memory state derived from it.
@@ -28,6 +31,8 @@ type DB struct {
 	pdb        *pebble.DB
 	maxBulkLen int64
 	log        *slog.Logger
+	// headerCacheEntries sizes each Applier's header cache.
+	headerCacheEntries int
 	// slotKeys counts metadata records per slot (live or expired but not yet
 	// deleted, as Redis counts them). Rebuilt by a scan on open, maintained
 	// by apply after each committed batch.
@@ -69,7 +74,10 @@ func Open(dir string, o Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open pebble in %s: %w", dir, err)
 	}
-	db := &DB{pdb: pdb, maxBulkLen: o.MaxBulkLen, log: o.Logger}
+	if o.HeaderCacheEntries == 0 {
+		o.HeaderCacheEntries = 1 << 20
+	}
+	db := &DB{pdb: pdb, maxBulkLen: o.MaxBulkLen, log: o.Logger, headerCacheEntries: o.HeaderCacheEntries}
 	if err := db.countKeys(); err != nil {
 		_ = pdb.Close()
 		return nil, err
@@ -87,17 +95,11 @@ func (db *DB) Flush() error { return db.pdb.Flush() }
 func (db *DB) Metrics() *pebble.Metrics { return db.pdb.Metrics() }
 
 func (db *DB) countKeys() error {
-	lo, hi := slotSpan(prefixMeta, 0, slots.Count-1)
-	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	err := eachMeta(db.pdb, 0, slots.Count-1, func(slot uint16, _ []byte, _ *meta) bool {
+		db.slotKeys[slot].Add(1)
+		return true
+	})
 	if err != nil {
-		return fmt.Errorf("count keys: %w", err)
-	}
-	for it.First(); it.Valid(); it.Next() {
-		if slot, _, ok := decodeMetaKey(it.Key()); ok {
-			db.slotKeys[slot].Add(1)
-		}
-	}
-	if err := it.Close(); err != nil {
 		return fmt.Errorf("count keys: %w", err)
 	}
 	return nil

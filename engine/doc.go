@@ -12,13 +12,14 @@
 //	0x01 region(8) 'h'                            Raft hard state
 //	0x01 region(8) 'a'                            apply state (applied, truncated index/term)
 //	0x01 region(8) 'r'                            region descriptor
-//	0x02 slot(2) keylen(4) key                    metadata: type, expiry, version, count, string value
-//	0x03 slot(2) keylen(4) key version(8) ...     sub-keys of collections
-//	0x04 expireAt(8) slot(2) key                  expiry index, scanned by active expiry
+//	0x02 slot(2) 0x00 keylen(4) key                 metadata: type, expiry, version, count, string value
+//	0x02 slot(2) 0x01 keylen(4) key version(8) ...  sub-keys of collections
+//	0x04 expireAt(8) slot(2) key                    expiry index, scanned by active expiry
 //
 // All integers are big endian so that byte order is numeric order. Because
 // user data is prefixed by slot, a Region split is a metadata change and a
-// replica move streams a slot range (two Pebble ranges per slot range).
+// replica move streams a slot range: one contiguous Pebble span, which a
+// snapshot install replaces atomically (ingest and excise).
 //
 // Everything executed by Apply depends only on the entry (its commands and
 // the leader's clock stamped into it) and on the state, so every replica

@@ -26,39 +26,65 @@ type ScanOptions struct {
 // whole slot per step (fine unless a hash tag piles millions of keys into
 // one slot).
 func (db *DB) ScanSlots(from, hi uint16, count int, o ScanOptions, fn func(key []byte)) (next uint16, err error) {
-	lo, end := slotSpan(prefixMeta, from, hi)
-	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: end})
-	if err != nil {
-		return 0, fmt.Errorf("scan: %w", err)
-	}
-	defer closeQuietly(it)
 	visited := 0
 	cur := -1
-	for it.First(); it.Valid(); it.Next() {
-		slot, key, ok := decodeMetaKey(it.Key())
-		if !ok {
-			continue
-		}
+	err = eachMeta(db.pdb, from, hi, func(slot uint16, key []byte, m *meta) bool {
 		if int(slot) != cur {
 			if visited >= count {
-				return slot, nil
+				next = slot
+				return false
 			}
 			cur = int(slot)
 		}
-		m, err := decodeMeta(it.Value())
-		if err != nil {
-			return 0, fmt.Errorf("scan key %q: %w", key, err)
-		}
 		visited++
 		if m.expiredAt(o.Now) || (o.Type != TypeNone && m.typ != o.Type) {
-			continue
+			return true
 		}
 		if o.Match != nil && !GlobMatch(o.Match, key) {
-			continue
+			return true
 		}
 		fn(key)
+		return true
+	})
+	if err != nil {
+		return 0, fmt.Errorf("scan: %w", err)
 	}
-	return 0, it.Error()
+	return next, nil
+}
+
+// eachMeta calls fn for every metadata record in slots [from, to], in
+// order, seeking past collections' sub-keys. fn returns false to stop.
+func eachMeta(r pebble.Reader, from, to uint16, fn func(slot uint16, key []byte, m *meta) bool) error {
+	lo, hi := DataSpan(from, to)
+	it, err := r.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		return err
+	}
+	defer closeQuietly(it)
+	for valid := it.First(); valid; {
+		k := it.Key()
+		if len(k) < 4 || k[3] != tagMeta {
+			// Sub-keys of the slot's collections: jump to the next slot.
+			s := binary.BigEndian.Uint16(k[1:])
+			if s >= to {
+				break
+			}
+			valid = it.SeekGE(metaStart(s + 1))
+			continue
+		}
+		slot, key, ok := decodeMetaKey(k)
+		if ok {
+			m, err := decodeMeta(it.Value())
+			if err != nil {
+				return fmt.Errorf("key %q: %w", key, err)
+			}
+			if !fn(slot, key, &m) {
+				return nil
+			}
+		}
+		valid = it.Next()
+	}
+	return it.Error()
 }
 
 // RandomKey returns a random live key in slots [lo, hi], or nil if there
@@ -102,52 +128,33 @@ func (db *DB) RandomKey(lo, hi uint16, now int64) ([]byte, error) {
 }
 
 // firstLiveKey returns the first key in slots [from, to] not expired at now.
-func (db *DB) firstLiveKey(from, to uint16, now int64) ([]byte, error) {
-	lo, hi := slotSpan(prefixMeta, from, to)
-	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+func (db *DB) firstLiveKey(from, to uint16, now int64) (key []byte, err error) {
+	err = eachMeta(db.pdb, from, to, func(_ uint16, k []byte, m *meta) bool {
+		if !m.expiredAt(now) {
+			key = copyBytes(k)
+			return false
+		}
+		return true
+	})
 	if err != nil {
 		return nil, fmt.Errorf("random key: %w", err)
 	}
-	defer closeQuietly(it)
-	for it.First(); it.Valid(); it.Next() {
-		_, k, ok := decodeMetaKey(it.Key())
-		if !ok {
-			continue
-		}
-		m, err := decodeMeta(it.Value())
-		if err != nil {
-			return nil, fmt.Errorf("random key %q: %w", k, err)
-		}
-		if !m.expiredAt(now) {
-			return copyBytes(k), nil
-		}
-	}
-	return nil, it.Error()
+	return key, nil
 }
 
 func (db *DB) nthKeyInSlot(slot uint16, n int64, now int64) (key []byte, live bool, err error) {
-	lo, hi := slotSpan(prefixMeta, slot, slot)
-	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	err = eachMeta(db.pdb, slot, slot, func(_ uint16, k []byte, m *meta) bool {
+		if n > 0 {
+			n--
+			return true
+		}
+		key, live = copyBytes(k), !m.expiredAt(now)
+		return false
+	})
 	if err != nil {
 		return nil, false, fmt.Errorf("random key: %w", err)
 	}
-	defer closeQuietly(it)
-	for it.First(); it.Valid(); it.Next() {
-		if n > 0 {
-			n--
-			continue
-		}
-		_, k, ok := decodeMetaKey(it.Key())
-		if !ok {
-			return nil, false, nil
-		}
-		m, err := decodeMeta(it.Value())
-		if err != nil {
-			return nil, false, err
-		}
-		return copyBytes(k), !m.expiredAt(now), nil
-	}
-	return nil, false, it.Error()
+	return key, live, nil
 }
 
 // ExpiredKey is an entry of the expiry index whose time has come.
@@ -184,7 +191,7 @@ func (db *DB) ExpiredKeys(now int64, limit int, want func(slot uint16) bool) ([]
 }
 
 // execFlushSlots is FLUSHDB's per-Region part: "flushslots lo hi" drops every
-// key of slots [lo, hi] with two range deletions. Stale expiry-index entries
+// key of slots [lo, hi] with one range deletion. Stale expiry-index entries
 // are left for active expiry, whose expiredel removes them.
 func execFlushSlots(c *Ctx, argv [][]byte) {
 	if len(argv) != 3 {
@@ -199,9 +206,10 @@ func execFlushSlots(c *Ctx, argv [][]byte) {
 		}
 		return
 	}
-	for _, p := range []byte{prefixMeta, prefixSub} {
-		start, end := slotSpan(p, uint16(lo), uint16(hi))
-		c.setErr(c.b.DeleteRange(start, end, nil))
+	start, end := DataSpan(uint16(lo), uint16(hi))
+	c.setErr(c.b.DeleteRange(start, end, nil))
+	if c.cache != nil {
+		c.cache.clear()
 	}
 	for s := int(lo); s <= int(hi); s++ {
 		if n := c.db.slotKeys[s].Load() + int64(c.deltas.d[s]); n != 0 {

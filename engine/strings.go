@@ -141,7 +141,13 @@ func setGeneric(c *Ctx, key, value []byte, f setFlags) {
 			return
 		}
 	}
-	r, ok := c.lookup(key)
+	var r rec
+	var ok bool
+	if f.get {
+		r, ok = c.lookup(key) // GET needs the old value
+	} else {
+		r, ok = c.lookupHeader(key)
+	}
 	if !ok {
 		return
 	}
@@ -179,7 +185,7 @@ func setGeneric(c *Ctx, key, value []byte, f setFlags) {
 }
 
 func execSetNX(c *Ctx, argv [][]byte) {
-	r, ok := c.lookup(argv[1])
+	r, ok := c.lookupHeader(argv[1])
 	if !ok {
 		return
 	}
@@ -273,7 +279,7 @@ func execMSet(c *Ctx, argv [][]byte) {
 		return
 	}
 	for i := 1; i < len(argv); i += 2 {
-		r, ok := c.lookup(argv[i])
+		r, ok := c.lookupHeader(argv[i])
 		if !ok {
 			return
 		}
@@ -289,7 +295,7 @@ func execMSetNX(c *Ctx, argv [][]byte) {
 		return
 	}
 	for i := 1; i < len(argv); i += 2 {
-		r, ok := c.lookup(argv[i])
+		r, ok := c.lookupHeader(argv[i])
 		if !ok {
 			return
 		}
