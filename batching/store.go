@@ -274,6 +274,12 @@ func (s *Store) loadRegion(st engine.RegionState) (*Region, error) {
 	if hs.Commit > last {
 		hs.Commit = last
 	}
+	// Commit-index-only hard states are written without fsync, so after a
+	// crash the stored commit can trail what was applied; whatever was
+	// applied was committed.
+	if hs.Commit < st.Apply.Applied {
+		hs.Commit = st.Apply.Applied
+	}
 	if err := ms.SetHardState(hs); err != nil {
 		return nil, err
 	}
