@@ -212,6 +212,19 @@ func (s *Store) handleReady(r *Region, rd raft.Ready) {
 	if rd.SoftState != nil {
 		wasLeader := r.leader.Load()
 		isLeader := rd.SoftState.RaftState == raft.StateLeader
+		if isLeader && !wasLeader {
+			// The new leader's first entry of its term (the empty entry
+			// becomeLeader appended) is the last one in this Ready. Once it
+			// is applied, so is everything any earlier leader acknowledged:
+			// only then may reads be served from local state.
+			ts := uint64(0)
+			if n := len(rd.Entries); n > 0 {
+				ts = rd.Entries[n-1].Index
+			} else if pr, ok := r.rn.Status().Progress[r.peerID]; ok {
+				ts = pr.Next - 1
+			}
+			r.termStart.Store(ts)
+		}
 		r.leader.Store(isLeader)
 		r.leaderID.Store(rd.SoftState.Lead)
 		if wasLeader && !isLeader {
@@ -244,11 +257,23 @@ func (s *Store) handleReady(r *Region, rd raft.Ready) {
 // appendLoop persists the Raft state of whole rounds: every queued round is
 // folded into one Pebble batch and one fsync.
 func (s *Store) appendLoop() {
-	wb := s.db.NewWriteBatch()
-	defer wb.Close()
-	var buf []byte
 	var out outbox
-	for work := range s.appendCh {
+	for {
+		var work []regionMsg
+		select {
+		case w, ok := <-s.appendCh:
+			if !ok {
+				return
+			}
+			work = w
+		case durable := <-s.gcCh:
+			if n, err := s.logs.gc(durable); err != nil {
+				s.log.Warn("raft log gc", "err", err)
+			} else if n > 0 {
+				s.log.Debug("raft log segments removed", "count", n)
+			}
+			continue
+		}
 	more:
 		for {
 			select {
@@ -261,52 +286,30 @@ func (s *Store) appendLoop() {
 				break more
 			}
 		}
-		var err error
-		if buf, err = s.persist(wb, work, buf, &out); err != nil {
+		if err := s.persist(work, &out); err != nil {
 			s.fatal(err)
 			return
 		}
 	}
 }
 
-func (s *Store) persist(wb *engine.WriteBatch, work []regionMsg, buf []byte, out *outbox) ([]byte, error) {
+func (s *Store) persist(work []regionMsg, out *outbox) error {
 	sync := false
 	entries := 0
+	ls := s.logs
 	for _, rm := range work {
 		m, r := &rm.m, rm.region
 		if n := len(m.Entries); n > 0 {
-			for i := range m.Entries {
-				e := &m.Entries[i]
-				sz := e.Size()
-				if cap(buf) < sz {
-					buf = make([]byte, sz*2)
-				}
-				buf = buf[:sz]
-				if _, err := e.MarshalTo(buf); err != nil {
-					return buf, fmt.Errorf("marshal entry: %w", err)
-				}
-				if err := wb.PutEntry(r.id, e.Index, buf); err != nil {
-					return buf, err
-				}
+			if err := ls.addEntries(r.id, m.Entries); err != nil {
+				return err
 			}
-			last := m.Entries[n-1].Index
-			if r.lastPersisted > last {
-				if err := wb.DeleteEntriesFrom(r.id, last+1); err != nil {
-					return buf, err
-				}
-			}
-			r.lastPersisted = last
+			r.lastPersisted = m.Entries[n-1].Index
 			entries += n
 			sync = true
 		}
 		if m.Term != 0 || m.Vote != 0 || m.Commit != 0 {
-			hs := raftpb.HardState{Term: m.Term, Vote: m.Vote, Commit: m.Commit}
-			data, err := hs.Marshal()
-			if err != nil {
-				return buf, err
-			}
-			if err := wb.PutHardState(r.id, data); err != nil {
-				return buf, err
+			if err := ls.addHardState(r.id, raftpb.HardState{Term: m.Term, Vote: m.Vote, Commit: m.Commit}); err != nil {
+				return err
 			}
 			// Like etcd's MustSync: a new term or vote must be durable
 			// before anyone hears of it; a commit index need not be.
@@ -316,11 +319,10 @@ func (s *Store) persist(wb *engine.WriteBatch, work []regionMsg, buf []byte, out
 			}
 		}
 	}
-	if !wb.Empty() {
-		size := wb.Len()
+	if size := ls.pending(); size > 0 {
 		start := time.Now()
-		if err := wb.Commit(sync); err != nil {
-			return buf, err
+		if err := ls.flush(sync); err != nil {
+			return err
 		}
 		if sync {
 			s.Stats.Fsyncs.Add(1)
@@ -328,13 +330,16 @@ func (s *Store) persist(wb *engine.WriteBatch, work []regionMsg, buf []byte, out
 		}
 		s.Stats.PersistedEntries.Add(uint64(entries))
 		s.Stats.PersistedBytes.Add(uint64(size))
+		if err := ls.maybeRotate(); err != nil {
+			return err
+		}
 	}
 	var local []regionMsg
 	for _, rm := range work {
 		m, r := &rm.m, rm.region
 		if len(m.Entries) > 0 {
 			if err := r.storage.Append(m.Entries); err != nil {
-				return buf, fmt.Errorf("region %d memory log: %w", r.id, err)
+				return fmt.Errorf("region %d memory log: %w", r.id, err)
 			}
 		}
 		if m.Term != 0 || m.Vote != 0 || m.Commit != 0 {
@@ -351,7 +356,7 @@ func (s *Store) persist(wb *engine.WriteBatch, work []regionMsg, buf []byte, out
 	// Followers' acknowledgements leave only now, after the fsync.
 	out.flush(s.cfg.Transport)
 	s.deliver(local)
-	return buf, nil
+	return nil
 }
 
 // applyLoop applies the committed entries of whole rounds, for the Regions
@@ -411,12 +416,9 @@ func (s *Store) apply(a *engine.Applier, work []regionMsg) error {
 					done = append(done, p)
 				}
 			}
-			r.applyState.Applied = e.Index
+			r.applyState.Applied, r.applyState.AppliedTerm = e.Index, e.Term
 		}
 		if t, ok := s.maybeTruncate(r); ok {
-			if err := a.TruncateLog(r.id, t.index); err != nil {
-				return err
-			}
 			truncations = append(truncations, t)
 		}
 		if err := a.SetApplyState(r.id, r.applyState); err != nil {
@@ -432,8 +434,8 @@ func (s *Store) apply(a *engine.Applier, work []regionMsg) error {
 	s.Stats.AppliedEntries.Add(uint64(entries))
 	s.Stats.AppliedCommands.Add(uint64(commands))
 	for _, t := range truncations {
-		// Compacting the in-memory log only after the deletion is
-		// committed keeps restart and memory in agreement.
+		// The on-disk log is deleted by segment once the applied data is
+		// flushed (checkpointLoop); here only the in-memory log shrinks.
 		if err := t.region.storage.Compact(t.index); err != nil && err != raft.ErrCompacted {
 			return fmt.Errorf("region %d compact: %w", t.region.id, err)
 		}
@@ -473,4 +475,37 @@ func (s *Store) maybeTruncate(r *Region) (truncation, bool) {
 	}
 	st.TruncatedIndex, st.TruncatedTerm = idx, term
 	return truncation{region: r, index: idx}, true
+}
+
+// checkpointLoop periodically flushes Pebble's memtable (Pebble runs
+// without a WAL) and then lets the append loop delete the log segments
+// whose entries are all applied and now on disk.
+func (s *Store) checkpointLoop() {
+	t := time.NewTicker(s.cfg.CheckpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopc:
+			return
+		case <-t.C:
+		}
+		if s.logs.segmentCount.Load() < 2 {
+			continue
+		}
+		durable := make(map[uint64]uint64, len(s.regions))
+		for _, r := range s.regions {
+			durable[r.id] = r.applied.Load()
+		}
+		// Everything applied before Flush is called is in the flushed
+		// memtable; the applied indexes were read before, so they are
+		// durable once it returns.
+		if err := s.db.Flush(); err != nil {
+			s.log.Warn("checkpoint flush", "err", err)
+			continue
+		}
+		select {
+		case s.gcCh <- durable:
+		default:
+		}
+	}
 }

@@ -19,6 +19,8 @@ type Region struct {
 	desc     atomic.Pointer[engine.RegionDesc]
 	leader   atomic.Bool   // this replica is the Raft leader
 	leaderID atomic.Uint64 // peer id of the current leader, 0 if unknown
+	// termStart is the index of the current leader term's first entry.
+	termStart atomic.Uint64
 	term     atomic.Uint64
 	applied  atomic.Uint64
 	commit   atomic.Uint64
@@ -57,6 +59,14 @@ func (r *Region) Desc() *engine.RegionDesc { return r.desc.Load() }
 
 // IsLeader reports whether this replica leads the Region.
 func (r *Region) IsLeader() bool { return r.leader.Load() }
+
+// CanReadLocally reports whether a read may be served from this replica's
+// applied state right now: it leads and has applied everything committed
+// before its term began (so every write ever acknowledged is visible).
+// TODO(cluster): also require a valid leader lease.
+func (r *Region) CanReadLocally() bool {
+	return r.leader.Load() && r.applied.Load() >= r.termStart.Load()
+}
 
 // Term is the last Raft term this replica saw.
 func (r *Region) Term() uint64 { return r.term.Load() }

@@ -46,6 +46,13 @@ type Config struct {
 	ActiveExpiryInterval time.Duration
 	// OnFatal is called once if the store cannot go on (a storage failure).
 	OnFatal func(error)
+	// LogDir holds the Raft log segments.
+	LogDir string
+	// LogSegmentSize is the size of one log segment file (0: 64 MiB).
+	LogSegmentSize int64
+	// CheckpointInterval is how often applied data is flushed out of
+	// Pebble's memtable so that the log behind it can be deleted.
+	CheckpointInterval time.Duration
 	// Transport connects the store to its peers; nil for a single node.
 	Transport *Transport
 	// InitialStores are the stores of a cluster being created: each new
@@ -65,6 +72,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.LogGCCount == 0 {
 		c.LogGCCount = 256
+	}
+	if c.CheckpointInterval == 0 {
+		c.CheckpointInterval = 10 * time.Second
 	}
 	if c.ApplyWorkers <= 0 {
 		c.ApplyWorkers = min(runtime.NumCPU(), 4)
@@ -86,6 +96,8 @@ type Store struct {
 
 	regions []*Region // by id order; fixed after Start until splits exist
 	byID    map[uint64]*Region
+	logs    *logStore // owned by the append loop once started
+	gcCh    chan map[uint64]uint64
 
 	rpcHandler atomic.Pointer[func(from uint64, req []byte) []byte]
 	routes     atomic.Pointer[routeTable]
@@ -144,14 +156,25 @@ func Open(cfg Config, initialRegions int) (*Store, error) {
 		stopc:    make(chan struct{}),
 		loopDone: make(chan struct{}),
 		pending:  pendingTable{m: map[uint64]*proposal{}},
+		gcCh:     make(chan map[uint64]uint64, 1),
 	}
 	s.applyChs = make([]chan []regionMsg, cfg.ApplyWorkers)
 	s.applyQs = make([][]regionMsg, cfg.ApplyWorkers)
 	for i := range s.applyChs {
 		s.applyChs[i] = make(chan []regionMsg, 64)
 	}
+	logDir := cfg.LogDir
+	if logDir == "" {
+		return nil, errors.New("batching: Config.LogDir is required")
+	}
+	ls, logs, err := openLogStore(logDir, cfg.LogSegmentSize)
+	if err != nil {
+		return nil, err
+	}
+	s.logs = ls
 	states, err := s.db.LoadRegions()
 	if err != nil {
+		_ = ls.close()
 		return nil, err
 	}
 	fresh := len(states) == 0
@@ -163,14 +186,16 @@ func Open(cfg Config, initialRegions int) (*Store, error) {
 		if initialRegions <= 0 {
 			initialRegions = 16
 		}
-		if states, err = bootstrapRegions(s.db, stores, initialRegions); err != nil {
+		if states, err = bootstrapRegions(s.db, ls, stores, initialRegions); err != nil {
+			_ = ls.close()
 			return nil, err
 		}
 	}
 	s.byID = map[uint64]*Region{}
 	for _, st := range states {
-		r, err := s.loadRegion(st)
+		r, err := s.loadRegion(st, logs[st.Desc.ID])
 		if err != nil {
+			_ = ls.close()
 			return nil, err
 		}
 		if fresh {
@@ -196,7 +221,7 @@ func PeerID(region, store uint64) uint64 { return region<<16 | store }
 // descriptors from the same flags, so no coordination is needed. Like TiKV,
 // a new Region starts with its log truncated at index 5, term 5, so that its
 // configuration comes from the descriptor, not from the log.
-func bootstrapRegions(db *engine.DB, stores []uint64, n int) ([]engine.RegionState, error) {
+func bootstrapRegions(db *engine.DB, ls *logStore, stores []uint64, n int) ([]engine.RegionState, error) {
 	if n > slots.Count {
 		n = slots.Count
 	}
@@ -214,18 +239,24 @@ func bootstrapRegions(db *engine.DB, stores []uint64, n int) ([]engine.RegionSta
 		for _, st := range stores {
 			d.Peers = append(d.Peers, engine.Peer{ID: PeerID(d.ID, st), StoreID: st})
 		}
-		st := engine.RegionState{Desc: d, Apply: engine.ApplyState{Applied: initLogIndex, TruncatedIndex: initLogIndex, TruncatedTerm: initLogIndex}}
-		hs := raftpb.HardState{Term: initLogIndex, Commit: initLogIndex}
-		st.HardState, _ = hs.Marshal()
+		st := engine.RegionState{Desc: d, Apply: engine.ApplyState{Applied: initLogIndex, AppliedTerm: initLogIndex, TruncatedIndex: initLogIndex, TruncatedTerm: initLogIndex}}
 		if err := wb.PutRegion(&st.Desc, st.Apply); err != nil {
 			return nil, err
 		}
-		if err := wb.PutHardState(d.ID, st.HardState); err != nil {
+		if err := ls.addHardState(d.ID, raftpb.HardState{Term: initLogIndex, Commit: initLogIndex}); err != nil {
 			return nil, err
 		}
 		out = append(out, st)
 	}
-	if err := wb.Commit(true); err != nil {
+	// The descriptors must be on disk before any log record refers to them:
+	// Pebble runs without a WAL, so commit and flush.
+	if err := wb.Commit(false); err != nil {
+		return nil, fmt.Errorf("bootstrap regions: %w", err)
+	}
+	if err := db.Flush(); err != nil {
+		return nil, fmt.Errorf("bootstrap regions: %w", err)
+	}
+	if err := ls.flush(true); err != nil {
 		return nil, fmt.Errorf("bootstrap regions: %w", err)
 	}
 	return out, nil
@@ -233,7 +264,7 @@ func bootstrapRegions(db *engine.DB, stores []uint64, n int) ([]engine.RegionSta
 
 const initLogIndex = 5
 
-func (s *Store) loadRegion(st engine.RegionState) (*Region, error) {
+func (s *Store) loadRegion(st engine.RegionState, l *recoveredLog) (*Region, error) {
 	d := st.Desc
 	p, ok := d.PeerOnStore(s.cfg.StoreID)
 	if !ok {
@@ -244,31 +275,30 @@ func (s *Store) loadRegion(st engine.RegionState) (*Region, error) {
 	for _, pr := range d.Peers {
 		cs.Voters = append(cs.Voters, pr.ID)
 	}
+	// Pebble holds the state up to the applied index; the in-memory log
+	// starts right after it and is rebuilt from the log store.
+	applied := st.Apply.Applied
 	if err := ms.ApplySnapshot(raftpb.Snapshot{Metadata: raftpb.SnapshotMetadata{
-		Index: st.Apply.TruncatedIndex, Term: st.Apply.TruncatedTerm, ConfState: cs,
+		Index: applied, Term: st.Apply.AppliedTerm, ConfState: cs,
 	}}); err != nil {
 		return nil, fmt.Errorf("region %d: %w", d.ID, err)
 	}
+	st.Apply.TruncatedIndex, st.Apply.TruncatedTerm = applied, st.Apply.AppliedTerm
 	var hs raftpb.HardState
-	if len(st.HardState) > 0 {
-		if err := hs.Unmarshal(st.HardState); err != nil {
-			return nil, fmt.Errorf("region %d hard state: %w", d.ID, err)
+	if l != nil {
+		hs = l.hardState
+		var ents []raftpb.Entry
+		for _, e := range l.entries {
+			if e.Index > applied {
+				ents = append(ents, e)
+			}
 		}
-	}
-	var ents []raftpb.Entry
-	err := s.db.LoadLog(d.ID, st.Apply.TruncatedIndex+1, func(index uint64, data []byte) error {
-		var e raftpb.Entry
-		if err := e.Unmarshal(data); err != nil {
-			return fmt.Errorf("region %d entry %d: %w", d.ID, index, err)
+		if len(ents) > 0 && ents[0].Index != applied+1 {
+			return nil, fmt.Errorf("region %d: raft log starts at %d but the state machine applied only up to %d", d.ID, ents[0].Index, applied)
 		}
-		ents = append(ents, e)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if err := ms.Append(ents); err != nil {
-		return nil, fmt.Errorf("region %d: %w", d.ID, err)
+		if err := ms.Append(ents); err != nil {
+			return nil, fmt.Errorf("region %d: %w", d.ID, err)
+		}
 	}
 	last, _ := ms.LastIndex()
 	if hs.Commit > last {
@@ -277,8 +307,11 @@ func (s *Store) loadRegion(st engine.RegionState) (*Region, error) {
 	// Commit-index-only hard states are written without fsync, so after a
 	// crash the stored commit can trail what was applied; whatever was
 	// applied was committed.
-	if hs.Commit < st.Apply.Applied {
-		hs.Commit = st.Apply.Applied
+	if hs.Commit < applied {
+		hs.Commit = applied
+	}
+	if hs.Term < st.Apply.AppliedTerm {
+		hs.Term = st.Apply.AppliedTerm
 	}
 	if err := ms.SetHardState(hs); err != nil {
 		return nil, err
@@ -349,8 +382,9 @@ func (s *Store) Start() {
 	if t := s.cfg.Transport; t != nil {
 		t.start(&transportHandler{raft: s.receive, snapshot: s.receiveSnapshot, rpc: s.handleRPC})
 	}
-	s.wg.Add(2 + len(s.applyChs))
+	s.wg.Add(3 + len(s.applyChs))
 	go func() { defer s.wg.Done(); s.appendLoop() }()
+	go func() { defer s.wg.Done(); s.checkpointLoop() }()
 	for _, ch := range s.applyChs {
 		go func(ch chan []regionMsg) { defer s.wg.Done(); s.applyLoop(ch) }(ch)
 	}
@@ -359,9 +393,17 @@ func (s *Store) Start() {
 	s.notify()
 	// A single-voter Region elects itself within a few rounds; waiting for
 	// that here means the server never answers TRYAGAIN right after boot.
+	// It also waits for the replay of the log behind Pebble's last flush,
+	// so the first reads see every acknowledged write.
 	deadline := time.Now().Add(2 * time.Second)
 	for _, r := range s.regions {
 		for len(r.desc.Load().Peers) == 1 && !r.leader.Load() && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	deadline = time.Now().Add(5 * time.Minute)
+	for _, r := range s.regions {
+		for len(r.desc.Load().Peers) == 1 && r.leader.Load() && !r.CanReadLocally() && time.Now().Before(deadline) && !s.failed.Load() {
 			time.Sleep(time.Millisecond)
 		}
 	}
@@ -448,6 +490,13 @@ func (s *Store) Stop(timeout time.Duration) {
 	s.wg.Wait()
 	if s.cfg.Transport != nil {
 		s.cfg.Transport.Close()
+	}
+	// Pebble runs without a WAL: flush what was applied, then close the log.
+	if err := s.db.Flush(); err != nil {
+		s.log.Error("flush on stop", "err", err)
+	}
+	if err := s.logs.close(); err != nil {
+		s.log.Error("close raft log", "err", err)
 	}
 	s.mu.Lock()
 	left := s.inReqs

@@ -2,6 +2,7 @@ package batching
 
 import (
 	"fmt"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -35,11 +36,12 @@ func (w *waiter) Complete(tag uint64) { close(w.ch(tag)) }
 
 func openStore(t *testing.T, dir string, regions int) (*Store, *engine.DB) {
 	t.Helper()
-	db, err := engine.Open(dir, engine.Options{})
+	db, err := engine.Open(filepath.Join(dir, "kv"), engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Open(Config{StoreID: 1, DB: db, Commands: engine.Commands(), LogGCCount: 8}, regions)
+	s, err := Open(Config{StoreID: 1, DB: db, Commands: engine.Commands(), LogGCCount: 8, LogDir: filepath.Join(dir, "log"),
+		LogSegmentSize: 4 << 10, CheckpointInterval: 50 * time.Millisecond}, regions)
 	if err != nil {
 		t.Fatal(err)
 	}

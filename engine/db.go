@@ -65,6 +65,10 @@ func Open(dir string, o Options) (*DB, error) {
 		FormatMajorVersion:          pebble.FormatNewest,
 		Logger:                      pebbleLogger{o.Logger},
 		CompactionConcurrencyRange:  func() (int, int) { return 1, 2 },
+		// No WAL: every write here is applied from the Raft log, which is
+		// the durable record; data reaches disk by memtable flushes, and
+		// the store keeps the log until then (batching.Store.checkpoint).
+		DisableWAL: true,
 	}
 	for i := range popts.Levels {
 		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
@@ -119,9 +123,12 @@ func (db *DB) Ident() ([]byte, error) {
 	return db.get(identKey)
 }
 
-// SetIdent durably records the store identity.
+// SetIdent durably records the store identity (flushing: there is no WAL).
 func (db *DB) SetIdent(v []byte) error {
-	return db.pdb.Set(identKey, v, pebble.Sync)
+	if err := db.pdb.Set(identKey, v, pebble.NoSync); err != nil {
+		return err
+	}
+	return db.pdb.Flush()
 }
 
 func (db *DB) get(k []byte) ([]byte, error) {

@@ -165,7 +165,7 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) {
 		cl.immediate().Error("ERR internal: command without keys")
 		return
 	}
-	if d.Flags&engine.FlagWrite != 0 || cl.inFlight() {
+	if d.Flags&engine.FlagWrite != 0 || cl.inFlight() || !region.CanReadLocally() {
 		// Writes go through Raft. A read behind this connection's own
 		// unanswered commands rides along in the same Region's entry, so
 		// it is applied in order after them.
@@ -287,6 +287,9 @@ func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) {
 		nkeys++
 	})
 	local := d.Flags&engine.FlagWrite == 0 && !cl.inFlight()
+	for _, p := range parts {
+		local = local && p.region.CanReadLocally()
+	}
 	g := &gather{final: cl.newSlot(), merge: d.Merge, nkeys: nkeys}
 	g.left.Store(int32(len(parts)))
 	for _, p := range parts {

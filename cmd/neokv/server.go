@@ -82,6 +82,7 @@ func runServer(args []string) error {
 	store, err := batching.Open(batching.Config{
 		StoreID:  ident.StoreID,
 		DB:       db,
+		LogDir:   filepath.Join(f.dir, "raftlog"),
 		Commands: engine.Commands(),
 		Logger:   log,
 		OnFatal: func(err error) {
