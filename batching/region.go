@@ -21,9 +21,9 @@ type Region struct {
 	leaderID atomic.Uint64 // peer id of the current leader, 0 if unknown
 	// termStart is the index of the current leader term's first entry.
 	termStart atomic.Uint64
-	term     atomic.Uint64
-	applied  atomic.Uint64
-	commit   atomic.Uint64
+	term      atomic.Uint64
+	applied   atomic.Uint64
+	commit    atomic.Uint64
 
 	// Owned by the round loop.
 	peerID   uint64
