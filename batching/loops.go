@@ -36,6 +36,8 @@ func (s *Store) roundLoop() {
 
 func (s *Store) round() {
 	s.Stats.Rounds.Add(1)
+	roundStart := time.Now()
+	defer func() { s.Stats.RoundNanos.Add(uint64(time.Since(roundStart))) }()
 	s.mu.Lock()
 	batches, msgs, ops := s.inReqs, s.inMsgs, s.inOps
 	s.inReqs, s.inMsgs, s.inOps = nil, nil, nil
@@ -197,6 +199,7 @@ func (s *Store) propose(r *Region, now int64) {
 		p.reqs = append(p.reqs, reqs[i])
 	}
 	data := s.enc.Detach()
+	p.proposed = time.Now()
 	s.pending.put(s.seq, p)
 	if err := r.rn.Propose(data); err != nil {
 		if s.pending.take(s.seq) != nil {
@@ -386,6 +389,7 @@ func (s *Store) applyLoop(ch chan []regionMsg) {
 }
 
 func (s *Store) apply(a *engine.Applier, work []regionMsg) error {
+	applyStart := time.Now()
 	var done []*proposal
 	var touched []*Region
 	var truncations []truncation
@@ -443,9 +447,13 @@ func (s *Store) apply(a *engine.Applier, work []regionMsg) error {
 	for _, r := range touched {
 		r.applied.Store(r.applyState.Applied)
 	}
+	now := time.Now()
 	for _, p := range done {
+		s.Stats.ProposeToApplyNanos.Add(uint64(now.Sub(p.proposed)))
+		s.Stats.ProposeToApplyCount.Add(1)
 		p.completeAll()
 	}
+	s.Stats.ApplyNanos.Add(uint64(now.Sub(applyStart)))
 	var local []regionMsg
 	for _, rm := range work {
 		for _, resp := range rm.m.Responses {

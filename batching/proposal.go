@@ -2,14 +2,16 @@ package batching
 
 import (
 	"sync"
+	"time"
 
 	"github.com/neokv/neokv/resp"
 )
 
 // proposal is an entry this store proposed and is waiting to apply.
 type proposal struct {
-	region *Region
-	reqs   []request
+	region   *Region
+	reqs     []request
+	proposed time.Time
 }
 
 var proposalPool = sync.Pool{New: func() any { return &proposal{} }}

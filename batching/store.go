@@ -532,4 +532,9 @@ type Stats struct {
 	ApplyBatches     atomic.Uint64
 	AppliedEntries   atomic.Uint64
 	AppliedCommands  atomic.Uint64
+	// Time spent, for averages in INFO.
+	RoundNanos          atomic.Uint64
+	ApplyNanos          atomic.Uint64
+	ProposeToApplyNanos atomic.Uint64
+	ProposeToApplyCount atomic.Uint64
 }

@@ -174,7 +174,7 @@ type Applier struct {
 func (db *DB) NewApplier(cmds map[string]*Command) *Applier {
 	a := &Applier{db: db, cmds: cmds, internal: internalCommands()}
 	a.b = db.pdb.NewIndexedBatch()
-	a.ctx = Ctx{db: db, r: a.b, b: a.b, deltas: &a.deltas, cache: newHeaderCache(db.headerCacheEntries)}
+	a.ctx = Ctx{db: db, r: a.b, b: a.b, deltas: &a.deltas, cache: db.rows}
 	return a
 }
 
@@ -246,12 +246,26 @@ func (a *Applier) TruncateLog(region, upTo uint64) error {
 	return a.b.DeleteRange(appendRaftLogKey(nil, region, 0), appendRaftLogKey(nil, region, upTo+1), nil)
 }
 
-// InvalidateCache forgets every cached header; call it after changing data
+// InvalidateCache forgets every cached record; call it after changing data
 // outside of ApplyEntry (snapshot install).
 func (a *Applier) InvalidateCache() {
 	if a.ctx.cache != nil {
 		a.ctx.cache.clear()
 	}
+}
+
+// cleanCache marks the batch's cache entries committed and trims the cache.
+func (a *Applier) cleanCache() {
+	c := a.ctx.cache
+	if c == nil {
+		return
+	}
+	for _, k := range a.ctx.written {
+		c.clean(k)
+	}
+	clear(a.ctx.written)
+	a.ctx.written = a.ctx.written[:0]
+	c.trim()
 }
 
 // Stats returns the entries and commands applied since the last Commit.
@@ -272,6 +286,7 @@ func (a *Applier) Commit() error {
 		return fmt.Errorf("commit apply batch: %w", err)
 	}
 	a.deltas.flush(a.db)
+	a.cleanCache()
 	// Reset keeps the batch's buffer; a batch that grew huge is dropped
 	// instead so one large write does not pin memory forever.
 	if a.b.Len() > 64<<20 {
@@ -293,7 +308,7 @@ type Reader struct {
 
 // NewReader returns a reader; each event loop owns one.
 func (db *DB) NewReader() *Reader {
-	return &Reader{db: db, ctx: Ctx{db: db, r: db.pdb}}
+	return &Reader{db: db, ctx: Ctx{db: db, r: db.pdb, cache: db.rows}}
 }
 
 // Exec runs a read-only command now, with reply into w.
@@ -307,12 +322,9 @@ func (r *Reader) Exec(cmd *Command, argv [][]byte, now int64, w *resp.Writer) er
 	return r.ctx.err
 }
 
-// ExecSnapshot runs a read-only multi-key command against one consistent
-// Pebble snapshot, so that it sees no half-applied batch between its keys.
+// ExecSnapshot runs a read-only multi-key command. It reads each key
+// through the row cache like any read: a Pebble snapshot would be older
+// than cached values other clients may already have seen.
 func (r *Reader) ExecSnapshot(cmd *Command, argv [][]byte, now int64, w *resp.Writer) error {
-	snap := r.db.pdb.NewSnapshot()
-	defer closeQuietly(snap)
-	r.ctx.r = snap
-	defer func() { r.ctx.r = r.db.pdb }()
 	return r.Exec(cmd, argv, now, w)
 }

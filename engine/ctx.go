@@ -38,7 +38,8 @@ type Ctx struct {
 	err  error  // a storage failure; fatal for apply
 
 	deltas  *slotDeltas
-	cache   *headerCache // apply path only
+	cache   *rowCache
+	written [][]byte // apply: keys published to the cache by this batch
 	keyBuf  []byte
 	valBuf  []byte
 	metaBuf []byte
@@ -106,13 +107,34 @@ func (r *rec) release() {
 	}
 }
 
-// lookup reads key's metadata. The caller must release the record; strings'
-// values alias storage until then.
+// lookup reads key's metadata, from the row cache when it holds the key.
+// The caller must release the record; strings' values alias storage (or
+// the immutable cached record) until then.
 func (c *Ctx) lookup(key []byte) (rec, bool) {
 	r := rec{slot: slots.Of(key), key: key}
+	var epoch uint64
+	if c.cache != nil {
+		if v, found := c.cache.get(key); found {
+			if v == nil {
+				return r, true
+			}
+			m, err := decodeMeta(v)
+			if err != nil {
+				c.fail(fmt.Errorf("key %q: %w", key, err))
+				return r, false
+			}
+			r.m, r.physical = m, true
+			r.live = !m.expiredAt(c.now)
+			return r, true
+		}
+		epoch = c.cache.epochOf(key)
+	}
 	c.keyBuf = appendMetaKey(c.keyBuf[:0], r.slot, key)
 	v, closer, err := c.r.Get(c.keyBuf)
 	if err == pebble.ErrNotFound {
+		if c.cache != nil {
+			c.cache.fill(key, nil, epoch)
+		}
 		return r, true
 	}
 	if err != nil {
@@ -125,33 +147,12 @@ func (c *Ctx) lookup(key []byte) (rec, bool) {
 		c.fail(fmt.Errorf("key %q: %w", key, err))
 		return r, false
 	}
+	if c.cache != nil {
+		c.cache.fill(key, v, epoch)
+	}
 	r.m, r.physical, r.closer = m, true, closer
 	r.live = !m.expiredAt(c.now)
 	return r, true
-}
-
-// lookupHeader is lookup for writes that only need to know what they
-// replace (type, expiry, version), not a string's value: on the apply path
-// it is answered from the header cache when possible. r.m.value is nil.
-func (c *Ctx) lookupHeader(key []byte) (rec, bool) {
-	if c.cache == nil {
-		return c.lookup(key)
-	}
-	if h, ok := c.cache.get(key); ok {
-		r := rec{slot: slots.Of(key), key: key, m: h.meta()}
-		r.physical = h.typ != TypeNone
-		r.live = r.physical && !r.m.expiredAt(c.now)
-		return r, true
-	}
-	r, ok := c.lookup(key)
-	if ok {
-		if r.physical {
-			c.cache.put(key, &r.m)
-		} else {
-			c.cache.putAbsent(key)
-		}
-	}
-	return r, ok
 }
 
 // lookupString reads a live string. It replies WRONGTYPE and returns ok
@@ -190,9 +191,7 @@ func (c *Ctx) putMeta(r *rec, m *meta) {
 	c.metaBuf = m.appendEncoded(c.metaBuf[:0])
 	c.keyBuf = appendMetaKey(c.keyBuf[:0], r.slot, r.key)
 	c.setErr(c.b.Set(c.keyBuf, c.metaBuf, nil))
-	if c.cache != nil {
-		c.cache.put(r.key, m)
-	}
+	c.published(r.key, c.metaBuf)
 }
 
 // deleteKey removes a stored key with everything it owns.
@@ -210,9 +209,7 @@ func (c *Ctx) deleteKey(r *rec) {
 	c.keyBuf = appendMetaKey(c.keyBuf[:0], r.slot, r.key)
 	c.setErr(c.b.Delete(c.keyBuf, nil))
 	c.deltas.add(r.slot, -1)
-	if c.cache != nil {
-		c.cache.putAbsent(r.key)
-	}
+	c.published(r.key, nil)
 	r.physical, r.live = false, false
 }
 
@@ -220,6 +217,16 @@ func (c *Ctx) deleteKey(r *rec) {
 func (c *Ctx) dropSubKeys(r *rec) {
 	start := appendSubPrefix(nil, r.slot, r.key, r.m.version)
 	c.setErr(c.b.DeleteRange(start, prefixEndKey(start), nil))
+}
+
+// published puts a write of the apply loop in the row cache (nil record:
+// deleted) and remembers the key, to mark it clean once the batch commits.
+func (c *Ctx) published(key, rec []byte) {
+	if c.cache == nil {
+		return
+	}
+	c.cache.put(key, rec)
+	c.written = append(c.written, copyBytes(key))
 }
 
 func (c *Ctx) setErr(err error) {

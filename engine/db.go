@@ -20,10 +20,12 @@ type Options struct {
 	MemTableSize uint64
 	// MaxBulkLen bounds string values (proto-max-bulk-len).
 	MaxBulkLen int64
-	// HeaderCacheEntries bounds the apply loop's metadata header cache
-	// (0: 1M entries, about 100 MB at most; negative: off).
-	HeaderCacheEntries int
-	Logger             *slog.Logger
+	// RowCacheBytes bounds the row cache of metadata records and small
+	// string values (0: 256 MiB; negative: off).
+	RowCacheBytes int64
+	// RowCacheMaxValue is the largest record the row cache holds (0: 4 KiB).
+	RowCacheMaxValue int
+	Logger           *slog.Logger
 }
 
 // DB is one store's Pebble instance and the in-memory state derived from it.
@@ -31,8 +33,8 @@ type DB struct {
 	pdb        *pebble.DB
 	maxBulkLen int64
 	log        *slog.Logger
-	// headerCacheEntries sizes each Applier's header cache.
-	headerCacheEntries int
+	// rows is the row cache shared by the apply loops and the readers.
+	rows *rowCache
 	// slotKeys counts metadata records per slot (live or expired but not yet
 	// deleted, as Redis counts them). Rebuilt by a scan on open, maintained
 	// by apply after each committed batch.
@@ -78,10 +80,13 @@ func Open(dir string, o Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open pebble in %s: %w", dir, err)
 	}
-	if o.HeaderCacheEntries == 0 {
-		o.HeaderCacheEntries = 1 << 20
+	if o.RowCacheBytes == 0 {
+		o.RowCacheBytes = 256 << 20
 	}
-	db := &DB{pdb: pdb, maxBulkLen: o.MaxBulkLen, log: o.Logger, headerCacheEntries: o.HeaderCacheEntries}
+	if o.RowCacheMaxValue == 0 {
+		o.RowCacheMaxValue = 4 << 10
+	}
+	db := &DB{pdb: pdb, maxBulkLen: o.MaxBulkLen, log: o.Logger, rows: newRowCache(o.RowCacheBytes, o.RowCacheMaxValue)}
 	if err := db.countKeys(); err != nil {
 		_ = pdb.Close()
 		return nil, err

@@ -38,7 +38,7 @@ func keyCommands() []*Command {
 func execDel(c *Ctx, argv [][]byte) {
 	var n int64
 	for _, k := range argv[1:] {
-		r, ok := c.lookupHeader(k)
+		r, ok := c.lookup(k)
 		if !ok {
 			return
 		}

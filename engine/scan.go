@@ -209,7 +209,7 @@ func execFlushSlots(c *Ctx, argv [][]byte) {
 	start, end := DataSpan(uint16(lo), uint16(hi))
 	c.setErr(c.b.DeleteRange(start, end, nil))
 	if c.cache != nil {
-		c.cache.clear()
+		c.written = append(c.written, c.cache.clearSlots(uint16(lo), uint16(hi))...)
 	}
 	for s := int(lo); s <= int(hi); s++ {
 		if n := c.db.slotKeys[s].Load() + int64(c.deltas.d[s]); n != 0 {

@@ -141,13 +141,7 @@ func setGeneric(c *Ctx, key, value []byte, f setFlags) {
 			return
 		}
 	}
-	var r rec
-	var ok bool
-	if f.get {
-		r, ok = c.lookup(key) // GET needs the old value
-	} else {
-		r, ok = c.lookupHeader(key)
-	}
+	r, ok := c.lookup(key)
 	if !ok {
 		return
 	}
@@ -185,7 +179,7 @@ func setGeneric(c *Ctx, key, value []byte, f setFlags) {
 }
 
 func execSetNX(c *Ctx, argv [][]byte) {
-	r, ok := c.lookupHeader(argv[1])
+	r, ok := c.lookup(argv[1])
 	if !ok {
 		return
 	}
@@ -279,7 +273,7 @@ func execMSet(c *Ctx, argv [][]byte) {
 		return
 	}
 	for i := 1; i < len(argv); i += 2 {
-		r, ok := c.lookupHeader(argv[i])
+		r, ok := c.lookup(argv[i])
 		if !ok {
 			return
 		}
@@ -295,7 +289,7 @@ func execMSetNX(c *Ctx, argv [][]byte) {
 		return
 	}
 	for i := 1; i < len(argv); i += 2 {
-		r, ok := c.lookupHeader(argv[i])
+		r, ok := c.lookup(argv[i])
 		if !ok {
 			return
 		}

@@ -25,16 +25,17 @@ import (
 )
 
 type serverFlags struct {
-	addr        string
-	dir         string
-	regions     int
-	requirepass string
-	pprof       string
-	logLevel    string
-	eventLoops  int
-	maxClients  int
-	cacheMB     int
-	memtableMB  int
+	addr         string
+	dir          string
+	regions      int
+	requirepass  string
+	pprof        string
+	logLevel     string
+	eventLoops   int
+	maxClients   int
+	cacheMB      int
+	memtableMB   int
+	applyWorkers int
 }
 
 // storeIdent is what a store remembers about itself across restarts.
@@ -56,6 +57,7 @@ func runServer(args []string) error {
 	fs.IntVar(&f.maxClients, "maxclients", 10000, "maximum number of client connections")
 	fs.IntVar(&f.cacheMB, "cache-mb", 256, "Pebble block cache in MiB")
 	fs.IntVar(&f.memtableMB, "memtable-mb", 64, "Pebble memtable size in MiB")
+	fs.IntVar(&f.applyWorkers, "apply-workers", 0, "apply loops (0: one per CPU, at most 4)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -80,11 +82,12 @@ func runServer(args []string) error {
 	}
 	fatal := make(chan error, 1)
 	store, err := batching.Open(batching.Config{
-		StoreID:  ident.StoreID,
-		DB:       db,
-		LogDir:   filepath.Join(f.dir, "raftlog"),
-		Commands: engine.Commands(),
-		Logger:   log,
+		StoreID:      ident.StoreID,
+		DB:           db,
+		LogDir:       filepath.Join(f.dir, "raftlog"),
+		ApplyWorkers: f.applyWorkers,
+		Commands:     engine.Commands(),
+		Logger:       log,
 		OnFatal: func(err error) {
 			select {
 			case fatal <- err:
