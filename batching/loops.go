@@ -417,6 +417,7 @@ func (s *Store) apply(a *engine.Applier, work []regionMsg) error {
 					return fmt.Errorf("region %d apply entry %d: %w", r.id, e.Index, err)
 				}
 				if p != nil {
+					s.Stats.ProposeToApplyStartNanos.Add(uint64(applyStart.Sub(p.proposed)))
 					done = append(done, p)
 				}
 			}

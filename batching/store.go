@@ -533,8 +533,11 @@ type Stats struct {
 	AppliedEntries   atomic.Uint64
 	AppliedCommands  atomic.Uint64
 	// Time spent, for averages in INFO.
-	RoundNanos          atomic.Uint64
-	ApplyNanos          atomic.Uint64
-	ProposeToApplyNanos atomic.Uint64
-	ProposeToApplyCount atomic.Uint64
+	RoundNanos               atomic.Uint64
+	ApplyNanos               atomic.Uint64
+	ProposeToApplyNanos      atomic.Uint64
+	ProposeToApplyCount      atomic.Uint64
+	ProposeToApplyStartNanos atomic.Uint64
+	AppendQueueNanos         atomic.Uint64 // round hand-off to the append loop picking it up
+	AppendBatches            atomic.Uint64
 }

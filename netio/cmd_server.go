@@ -727,6 +727,7 @@ func (s *Server) neokvLines() []string {
 		"round_avg_usec:" + ratio(st.RoundNanos.Load()/1000, rounds),
 		"apply_batch_avg_usec:" + ratio(st.ApplyNanos.Load()/1000, st.ApplyBatches.Load()),
 		"propose_to_apply_avg_usec:" + ratio(st.ProposeToApplyNanos.Load()/1000, st.ProposeToApplyCount.Load()),
+		"propose_to_apply_start_avg_usec:" + ratio(st.ProposeToApplyStartNanos.Load()/1000, st.ProposeToApplyCount.Load()),
 	}
 }
 

@@ -121,6 +121,9 @@ func runServer(args []string) error {
 	}
 	var pprofSrv *http.Server
 	if f.pprof != "" {
+		// Sample contention too, so `make profile` can explain waiting.
+		runtime.SetMutexProfileFraction(100)
+		runtime.SetBlockProfileRate(100000)
 		if pprofSrv, err = startPprof(f.pprof, log); err != nil {
 			log.Error("pprof", "err", err)
 		}
@@ -193,6 +196,9 @@ func startPprof(addr string, log *slog.Logger) (*http.Server, error) {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	for _, name := range []string{"heap", "allocs", "mutex", "block", "goroutine", "threadcreate"} {
+		mux.Handle("/debug/pprof/"+name, pprof.Handler(name))
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("pprof listen: %w", err)
