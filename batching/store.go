@@ -362,6 +362,9 @@ func (s *Store) Route(slot uint16) *Region { return s.routes.Load().bySlot[slot]
 // Regions returns the store's Regions ordered by id.
 func (s *Store) Regions() []*Region { return s.regions }
 
+// Transport is the store's link to its peers (nil on a single node).
+func (s *Store) Transport() *Transport { return s.cfg.Transport }
+
 // StoreID is this store's id.
 func (s *Store) StoreID() uint64 { return s.cfg.StoreID }
 
@@ -382,8 +385,9 @@ func (s *Store) Start() {
 	if t := s.cfg.Transport; t != nil {
 		t.start(&transportHandler{raft: s.receive, snapshot: s.receiveSnapshot, rpc: s.handleRPC})
 	}
-	s.wg.Add(3 + len(s.applyChs))
+	s.wg.Add(4 + len(s.applyChs))
 	go func() { defer s.wg.Done(); s.appendLoop() }()
+	go func() { defer s.wg.Done(); s.balanceLoop() }()
 	go func() { defer s.wg.Done(); s.checkpointLoop() }()
 	for _, ch := range s.applyChs {
 		go func(ch chan []regionMsg) { defer s.wg.Done(); s.applyLoop(ch) }(ch)

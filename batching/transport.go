@@ -28,9 +28,17 @@ const (
 // maxFrame bounds one frame; snapshot data travels in chunks below it.
 const maxFrame = 256 << 20
 
+// PeerInfo is what a store tells its peers about itself when it connects.
+type PeerInfo struct {
+	StoreID    uint64
+	ClientAddr string // where clients reach it (RESP)
+	NodeID     string // its 40-character Redis Cluster node id
+}
+
 // TransportConfig configures the store-to-store transport.
 type TransportConfig struct {
 	StoreID    uint64
+	Self       PeerInfo
 	ListenAddr string
 	Peers      map[uint64]string // store id -> raft address
 	Logger     *slog.Logger
@@ -55,6 +63,9 @@ type Transport struct {
 
 	connsMu sync.Mutex
 	conns   map[net.Conn]struct{}
+
+	infoMu sync.RWMutex
+	info   map[uint64]PeerInfo
 
 	FramesSent    atomic.Uint64
 	MessagesSent  atomic.Uint64
@@ -99,7 +110,10 @@ func NewTransport(cfg TransportConfig) (*Transport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("raft listen on %s: %w", cfg.ListenAddr, err)
 	}
-	t := &Transport{cfg: cfg, log: cfg.Logger.With("component", "transport"), ln: ln, peers: map[uint64]*peer{}, stop: make(chan struct{}), conns: map[net.Conn]struct{}{}}
+	t := &Transport{cfg: cfg, log: cfg.Logger.With("component", "transport"), ln: ln, peers: map[uint64]*peer{}, stop: make(chan struct{}), conns: map[net.Conn]struct{}{},
+		info: map[uint64]PeerInfo{}}
+	cfg.Self.StoreID = cfg.StoreID
+	t.info[cfg.StoreID] = cfg.Self
 	for id, addr := range cfg.Peers {
 		if id == cfg.StoreID {
 			continue
@@ -268,6 +282,8 @@ func (p *peer) drainFor(d time.Duration) {
 func (p *peer) serve(c net.Conn) error {
 	hello := []byte{0, 0, 0, 0, frameHello}
 	hello = binary.BigEndian.AppendUint64(hello, p.t.cfg.StoreID)
+	hello = appendString(hello, p.t.cfg.Self.ClientAddr)
+	hello = appendString(hello, p.t.cfg.Self.NodeID)
 	binary.BigEndian.PutUint32(hello, uint32(len(hello)-4))
 	if _, err := c.Write(hello); err != nil {
 		return err
@@ -445,6 +461,10 @@ func (t *Transport) serveIncoming(c net.Conn) error {
 		return errors.New("connection did not start with hello")
 	}
 	from := binary.BigEndian.Uint64(body)
+	if info, ok := parsePeerInfo(body[8:]); ok {
+		info.StoreID = from
+		t.setPeerInfo(info)
+	}
 	var wmu sync.Mutex
 	for {
 		kind, body, err := readFrame(r)
@@ -547,3 +567,59 @@ func (t *Transport) SendSnapshot(ctx context.Context, to uint64, write func(w io
 	}
 	return nil
 }
+
+func appendString(dst []byte, s string) []byte {
+	dst = binary.BigEndian.AppendUint16(dst, uint16(len(s)))
+	return append(dst, s...)
+}
+
+func readString(b []byte) (string, []byte, bool) {
+	if len(b) < 2 {
+		return "", nil, false
+	}
+	n := int(binary.BigEndian.Uint16(b))
+	if len(b) < 2+n {
+		return "", nil, false
+	}
+	return string(b[2 : 2+n]), b[2+n:], true
+}
+
+func parsePeerInfo(b []byte) (PeerInfo, bool) {
+	var pi PeerInfo
+	var ok bool
+	if pi.ClientAddr, b, ok = readString(b); !ok {
+		return pi, false
+	}
+	if pi.NodeID, _, ok = readString(b); !ok {
+		return pi, false
+	}
+	return pi, true
+}
+
+func (t *Transport) setPeerInfo(pi PeerInfo) {
+	t.infoMu.Lock()
+	t.info[pi.StoreID] = pi
+	t.infoMu.Unlock()
+}
+
+// PeerInfo returns what store id said about itself, once it connected.
+func (t *Transport) PeerInfo(id uint64) (PeerInfo, bool) {
+	t.infoMu.RLock()
+	defer t.infoMu.RUnlock()
+	pi, ok := t.info[id]
+	return pi, ok
+}
+
+// KnownPeers returns every store heard from, this one included.
+func (t *Transport) KnownPeers() []PeerInfo {
+	t.infoMu.RLock()
+	defer t.infoMu.RUnlock()
+	out := make([]PeerInfo, 0, len(t.info))
+	for _, pi := range t.info {
+		out = append(out, pi)
+	}
+	return out
+}
+
+// Self is this store's own PeerInfo.
+func (t *Transport) Self() PeerInfo { return t.cfg.Self }

@@ -31,6 +31,7 @@ type Options struct {
 // DB is one store's Pebble instance and the in-memory state derived from it.
 type DB struct {
 	pdb        *pebble.DB
+	popts      *pebble.Options
 	maxBulkLen int64
 	log        *slog.Logger
 	// rows is the row cache shared by the apply loops and the readers.
@@ -76,6 +77,7 @@ func Open(dir string, o Options) (*DB, error) {
 		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
 	popts.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
+	popts.EnsureDefaults() // kept for writing snapshot sstables with the same options
 	pdb, err := pebble.Open(dir, popts)
 	if err != nil {
 		return nil, fmt.Errorf("open pebble in %s: %w", dir, err)
@@ -86,7 +88,7 @@ func Open(dir string, o Options) (*DB, error) {
 	if o.RowCacheMaxValue == 0 {
 		o.RowCacheMaxValue = 4 << 10
 	}
-	db := &DB{pdb: pdb, maxBulkLen: o.MaxBulkLen, log: o.Logger, rows: newRowCache(o.RowCacheBytes, o.RowCacheMaxValue)}
+	db := &DB{pdb: pdb, popts: popts, maxBulkLen: o.MaxBulkLen, log: o.Logger, rows: newRowCache(o.RowCacheBytes, o.RowCacheMaxValue)}
 	if err := db.countKeys(); err != nil {
 		_ = pdb.Close()
 		return nil, err

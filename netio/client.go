@@ -44,6 +44,8 @@ type client struct {
 	created  time.Time
 	fd       int
 	confGen  uint64 // CONFIG SET generation the parser limits come from
+	// forwarded: the connection is another node's forwarding link.
+	forwarded bool
 
 	// Read by CLIENT LIST on other event loops.
 	infoMu  sync.Mutex

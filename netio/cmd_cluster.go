@@ -2,8 +2,12 @@ package netio
 
 import (
 	"fmt"
+	"net"
+	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/neokv/neokv/batching"
 
 	"github.com/neokv/neokv/engine"
 	"github.com/neokv/neokv/resp"
@@ -39,6 +43,34 @@ func (t *singleNode) NodeForStore(id uint64) (Node, bool) {
 	return Node{}, false
 }
 func (t *singleNode) Nodes() []Node { return []Node{t.self} }
+
+// clusterTopology learns the other nodes from the store transport's hellos.
+type clusterTopology struct{ t *batching.Transport }
+
+func nodeOf(pi batching.PeerInfo) Node {
+	host, portStr, _ := net.SplitHostPort(pi.ClientAddr)
+	port, _ := strconv.Atoi(portStr)
+	return Node{ID: pi.NodeID, Host: host, Port: port, StoreID: pi.StoreID}
+}
+
+func (c *clusterTopology) Self() Node { return nodeOf(c.t.Self()) }
+func (c *clusterTopology) NodeForStore(id uint64) (Node, bool) {
+	pi, ok := c.t.PeerInfo(id)
+	if !ok || pi.ClientAddr == "" {
+		return Node{}, false
+	}
+	return nodeOf(pi), true
+}
+func (c *clusterTopology) Nodes() []Node {
+	var out []Node
+	for _, pi := range c.t.KnownPeers() {
+		if pi.ClientAddr != "" {
+			out = append(out, nodeOf(pi))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].StoreID < out[j].StoreID })
+	return out
+}
 
 // shard is a run of contiguous slots with the same master and replicas.
 type shard struct {

@@ -44,6 +44,7 @@ func (s *Server) serverCommands() []*command {
 		srv("scan", -2, r, []string{"readonly"}, "generic", s.cmdScan),
 		srv("randomkey", 1, r, []string{"readonly"}, "generic", s.cmdRandomKey),
 		srv("cluster", -2, 0, []string{}, "cluster", s.cmdCluster),
+		srv("neokv", -2, 0, []string{"admin"}, "server", s.cmdNeokv),
 	}
 	for _, c := range cmds {
 		switch c.name {

@@ -165,6 +165,9 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) {
 		cl.immediate().Error("ERR internal: command without keys")
 		return
 	}
+	if s.routeElsewhere(cl, region, argv, d.FirstKey) {
+		return
+	}
 	if d.Flags&engine.FlagWrite != 0 || cl.inFlight() || !region.CanReadLocally() {
 		// Writes go through Raft. A read behind this connection's own
 		// unanswered commands rides along in the same Region's entry, so
@@ -299,6 +302,10 @@ func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) {
 	}
 	for i, p := range parts {
 		gp := g.parts[i]
+		if addr, ok := s.remoteLeader(cl, p.region); ok {
+			s.fwd.forward(addr, copyArgv(p.argv), &gp.w, gp)
+			continue
+		}
 		if local {
 			s.readNow(cl, d, p.argv, &gp.w)
 			gp.Complete(0)
@@ -320,8 +327,67 @@ func (s *Server) broadcast(cl *client, argvFor func(r *batching.Region) [][]byte
 		g.parts = append(g.parts, gp)
 	}
 	for i, r := range regions {
-		cl.batchFor().Add(r, engine.KindInternal, argvFor(r), &g.parts[i].w, g.parts[i], 0)
+		argv := argvFor(r)
+		if addr, ok := s.remoteLeader(cl, r); ok {
+			// The leader runs the internal command on behalf of this node.
+			s.fwd.forward(addr, append([][]byte{[]byte("neokv"), []byte("internal")}, argv...), &g.parts[i].w, g.parts[i])
+			continue
+		}
+		cl.batchFor().Add(r, engine.KindInternal, argv, &g.parts[i].w, g.parts[i], 0)
 	}
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// remoteLeader reports whether region is led by another node whose client
+// address is known, and that address. Commands arriving over a forwarding
+// link are never forwarded again.
+func (s *Server) remoteLeader(cl *client, r *batching.Region) (string, bool) {
+	if !s.cfg.Cluster || r.IsLeader() || cl.forwarded {
+		return "", false
+	}
+	ls := r.LeaderStore()
+	if ls == 0 || ls == s.store.StoreID() {
+		return "", false
+	}
+	n, ok := s.topo.NodeForStore(ls)
+	if !ok {
+		return "", false
+	}
+	return n.Addr(), true
+}
+
+// routeElsewhere handles a single-Region command whose Region is led by
+// another node: -MOVED in redirect mode, otherwise forwarded there. It
+// reports whether it took the command.
+func (s *Server) routeElsewhere(cl *client, r *batching.Region, argv [][]byte, firstKey int) bool {
+	if !s.cfg.Cluster || r.IsLeader() {
+		return false
+	}
+	if cl.forwarded {
+		if r.LeaderStore() != 0 {
+			cl.immediate().Error(batching.ErrTryAgain)
+			return true
+		}
+		return false // no leader yet: the store holds the command until one is elected
+	}
+	addr, ok := s.remoteLeader(cl, r)
+	if !ok {
+		return false
+	}
+	if s.cfg.Redirect {
+		slot := uint16(0)
+		if firstKey > 0 && firstKey < len(argv) {
+			slot = slots.Of(argv[firstKey])
+		}
+		cl.immediate().Error("MOVED " + strconv.Itoa(int(slot)) + " " + addr)
+		return true
+	}
+	sl := cl.newSlot()
+	s.fwd.forward(addr, copyArgv(argv), &sl.w, sl)
+	return true
+}
+
+// copyArgv is not needed for the bytes (forward encodes them at once), but
+// argv[0] was replaced by the canonical name; keep what the client sent.
+func copyArgv(argv [][]byte) [][]byte { return argv }

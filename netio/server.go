@@ -36,6 +36,10 @@ type Config struct {
 	MaxMultibulkLen  int64
 	QueryBufferLimit int
 	MaxClients       int
+	// Cluster: the store has peers; Redirect answers commands for Regions
+	// led elsewhere with -MOVED instead of forwarding them.
+	Cluster  bool
+	Redirect bool
 }
 
 // RedisVersion is the Redis version NeoKV answers to in HELLO and INFO.
@@ -62,6 +66,7 @@ type Server struct {
 	clients map[uint64]*client
 	nextID  atomic.Uint64
 
+	fwd         *forwarder
 	conf        runtimeConfig
 	confGen     atomic.Uint64 // bumped by CONFIG SET
 	passwordSet atomic.Bool
@@ -125,6 +130,9 @@ func New(cfg Config) (*Server, error) {
 		clients: map[uint64]*client{},
 	}
 	s.topo = cfg.Topology
+	if s.topo == nil && cfg.Cluster {
+		s.topo = &clusterTopology{t: cfg.Store.Transport()}
+	}
 	if s.topo == nil {
 		s.topo = &singleNode{self: Node{ID: cfg.NodeID, Host: host, Port: port, StoreID: cfg.Store.StoreID()}}
 	}
@@ -137,6 +145,7 @@ func New(cfg Config) (*Server, error) {
 		extra:            map[string]string{},
 	}
 	s.passwordSet.Store(cfg.Password != "")
+	s.fwd = newForwarder()
 	s.cmds = s.commandTable()
 	return s, nil
 }
@@ -170,6 +179,7 @@ func (s *Server) Start() error {
 // Stop closes the listener and every connection.
 func (s *Server) Stop(ctx context.Context) error {
 	err := s.eng.Stop(ctx)
+	s.fwd.close()
 	select {
 	case <-s.stopped:
 	case <-ctx.Done():

@@ -24,6 +24,8 @@ func main() {
 		err = runServer(os.Args[2:])
 	case "bench":
 		err = runBench(os.Args[2:])
+	case "local-cluster":
+		err = runLocalCluster(os.Args[2:])
 	case "version", "--version", "-v":
 		fmt.Println("neokv", version)
 	case "help", "-h", "--help":
@@ -44,6 +46,7 @@ func usage() {
 
 commands:
   server   run a NeoKV server (default: single node on 127.0.0.1:6379, data in ./data)
+  local-cluster  start a development cluster on 127.0.0.1 (members as child processes)
   bench    run the built-in load generator against a Redis-protocol server
   version  print the version
 

@@ -16,6 +16,9 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"sort"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -36,6 +39,10 @@ type serverFlags struct {
 	cacheMB      int
 	memtableMB   int
 	applyWorkers int
+	nodeID       uint64
+	raftAddr     string
+	initial      string
+	redirect     bool
 }
 
 // storeIdent is what a store remembers about itself across restarts.
@@ -58,6 +65,10 @@ func runServer(args []string) error {
 	fs.IntVar(&f.cacheMB, "cache-mb", 256, "Pebble block cache in MiB")
 	fs.IntVar(&f.memtableMB, "memtable-mb", 64, "Pebble memtable size in MiB")
 	fs.IntVar(&f.applyWorkers, "apply-workers", 0, "apply loops (0: one per CPU, at most 4)")
+	fs.Uint64Var(&f.nodeID, "node-id", 0, "cluster member id (1, 2, 3, ...); 0: single node")
+	fs.StringVar(&f.raftAddr, "raft-addr", "", "address for store-to-store (Raft) traffic, cluster mode")
+	fs.StringVar(&f.initial, "initial-cluster", "", "cluster members as id=raft-address,... (e.g. 1=127.0.0.1:17001,2=127.0.0.1:17002,3=127.0.0.1:17003)")
+	fs.BoolVar(&f.redirect, "cluster-redirect", false, "answer commands for Regions led elsewhere with -MOVED (strict Redis Cluster) instead of forwarding them")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -75,19 +86,57 @@ func runServer(args []string) error {
 	if err != nil {
 		return err
 	}
-	ident, err := loadIdent(db)
+	members, err := parseInitialCluster(f.initial)
 	if err != nil {
 		_ = db.Close()
 		return err
 	}
+	cluster := len(members) > 0
+	if cluster && (f.nodeID == 0 || members[f.nodeID] == "") {
+		_ = db.Close()
+		return fmt.Errorf("--node-id must name a member of --initial-cluster")
+	}
+	if cluster && f.raftAddr == "" {
+		f.raftAddr = members[f.nodeID]
+	}
+	storeID := uint64(1)
+	if cluster {
+		storeID = f.nodeID
+	}
+	ident, err := loadIdent(db, storeID)
+	if err != nil {
+		_ = db.Close()
+		return err
+	}
+	var transport *batching.Transport
+	var stores []uint64
+	if cluster {
+		transport, err = batching.NewTransport(batching.TransportConfig{
+			StoreID:    storeID,
+			Self:       batching.PeerInfo{ClientAddr: f.addr, NodeID: ident.NodeID},
+			ListenAddr: f.raftAddr,
+			Peers:      members,
+			Logger:     log,
+		})
+		if err != nil {
+			_ = db.Close()
+			return err
+		}
+		for id := range members {
+			stores = append(stores, id)
+		}
+		sort.Slice(stores, func(i, j int) bool { return stores[i] < stores[j] })
+	}
 	fatal := make(chan error, 1)
 	store, err := batching.Open(batching.Config{
-		StoreID:      ident.StoreID,
-		DB:           db,
-		LogDir:       filepath.Join(f.dir, "raftlog"),
-		ApplyWorkers: f.applyWorkers,
-		Commands:     engine.Commands(),
-		Logger:       log,
+		StoreID:       ident.StoreID,
+		DB:            db,
+		LogDir:        filepath.Join(f.dir, "raftlog"),
+		ApplyWorkers:  f.applyWorkers,
+		Transport:     transport,
+		InitialStores: stores,
+		Commands:      engine.Commands(),
+		Logger:        log,
 		OnFatal: func(err error) {
 			select {
 			case fatal <- err:
@@ -110,6 +159,8 @@ func runServer(args []string) error {
 		Store:      store,
 		DataDir:    f.dir,
 		MaxClients: f.maxClients,
+		Cluster:    cluster,
+		Redirect:   f.redirect,
 	})
 	if err == nil {
 		err = srv.Start()
@@ -167,8 +218,9 @@ func newLogger(level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
 }
 
-// loadIdent reads the store identity, creating it on first start.
-func loadIdent(db *engine.DB) (storeIdent, error) {
+// loadIdent reads the store identity, creating it on first start. A data
+// directory belongs to one store: starting it as another is refused.
+func loadIdent(db *engine.DB, storeID uint64) (storeIdent, error) {
 	var id storeIdent
 	raw, err := db.Ident()
 	if err != nil {
@@ -178,13 +230,16 @@ func loadIdent(db *engine.DB) (storeIdent, error) {
 		if err := json.Unmarshal(raw, &id); err != nil {
 			return id, fmt.Errorf("store identity: %w", err)
 		}
+		if id.StoreID != storeID {
+			return id, fmt.Errorf("data directory belongs to store %d, not %d", id.StoreID, storeID)
+		}
 		return id, nil
 	}
 	var b [20]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return id, err
 	}
-	id = storeIdent{StoreID: 1, NodeID: hex.EncodeToString(b[:])}
+	id = storeIdent{StoreID: storeID, NodeID: hex.EncodeToString(b[:])}
 	raw, _ = json.Marshal(id)
 	return id, db.SetIdent(raw)
 }
@@ -210,4 +265,24 @@ func startPprof(addr string, log *slog.Logger) (*http.Server, error) {
 		}
 	}()
 	return srv, nil
+}
+
+// parseInitialCluster parses "1=host:port,2=host:port".
+func parseInitialCluster(s string) (map[uint64]string, error) {
+	out := map[uint64]string{}
+	if strings.TrimSpace(s) == "" {
+		return out, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		idStr, addr, ok := strings.Cut(strings.TrimSpace(part), "=")
+		id, err := strconv.ParseUint(idStr, 10, 64)
+		if !ok || err != nil || id == 0 || id > 65535 || addr == "" {
+			return nil, fmt.Errorf("--initial-cluster: bad member %q (want id=host:port, id 1..65535)", part)
+		}
+		if _, dup := out[id]; dup {
+			return nil, fmt.Errorf("--initial-cluster: member %d listed twice", id)
+		}
+		out[id] = addr
+	}
+	return out, nil
 }

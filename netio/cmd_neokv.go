@@ -1,0 +1,108 @@
+package netio
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/neokv/neokv/engine"
+)
+
+// cmdNeokv is NeoKV's own command: cluster plumbing and the admin views
+// `neokv ctl` prints.
+//
+//	NEOKV FORWARDED            this connection is another node's forwarding link
+//	NEOKV INTERNAL cmd args... run an internal command (forwarding links only)
+//	NEOKV REGIONS              one line per Region replica on this node
+//	NEOKV STORES               one line per store this node knows
+func (s *Server) cmdNeokv(cl *client, argv [][]byte) {
+	sub := strings.ToLower(string(argv[1]))
+	switch sub {
+	case "forwarded":
+		cl.forwarded = true
+		cl.immediate().OK()
+	case "internal":
+		if !cl.forwarded || len(argv) < 3 {
+			cl.immediate().Error("ERR NEOKV INTERNAL is for forwarding links")
+			return
+		}
+		args := argv[2:]
+		if len(args) < 3 {
+			cl.immediate().Error(engine.ErrSyntax)
+			return
+		}
+		lo, _ := parseUint16(args[1])
+		r := s.store.Route(lo)
+		if !r.IsLeader() {
+			cl.immediate().Error("TRYAGAIN not the Region's leader")
+			return
+		}
+		sl := cl.newSlot()
+		cl.batchFor().Add(r, engine.KindInternal, args, &sl.w, sl, 0)
+	case "regions":
+		cl.immediate().Verbatim(s.regionsText())
+	case "stores":
+		cl.immediate().Verbatim(s.storesText())
+	default:
+		cl.immediate().Error("ERR unknown subcommand '" + string(argv[1]) + "'. Try NEOKV REGIONS|STORES.")
+	}
+}
+
+func parseUint16(b []byte) (uint16, bool) {
+	var n int
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+		if n > 65535 {
+			return 0, false
+		}
+	}
+	return uint16(n), len(b) > 0
+}
+
+func (s *Server) regionsText() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-8s %-13s %-9s %-7s %-8s %-10s %-10s %s\n", "region", "slots", "epoch", "role", "leader", "commit", "applied", "replicas")
+	for _, r := range s.store.Regions() {
+		st := r.Status()
+		role := "follower"
+		if st.Leader {
+			role = "leader"
+		}
+		var reps []string
+		for _, p := range st.Desc.Peers {
+			reps = append(reps, fmt.Sprintf("%d", p.StoreID))
+		}
+		fmt.Fprintf(&b, "%-8d %-13s %-9s %-7s %-8d %-10d %-10d %s\n", st.ID,
+			fmt.Sprintf("%d-%d", st.Desc.StartSlot, st.Desc.EndSlot), fmt.Sprintf("%d/%d", st.Desc.ConfVer, st.Desc.Version),
+			role, st.LeaderStore, st.Commit, st.Applied, strings.Join(reps, ","))
+	}
+	return b.String()
+}
+
+func (s *Server) storesText() string {
+	leaders := map[uint64]int{}
+	replicas := map[uint64]int{}
+	for _, r := range s.store.Regions() {
+		if ls := r.LeaderStore(); ls != 0 {
+			leaders[ls]++
+		}
+		for _, p := range r.Desc().Peers {
+			replicas[p.StoreID]++
+		}
+	}
+	nodes := s.topo.Nodes()
+	sort.Slice(nodes, func(i, j int) bool { return nodes[i].StoreID < nodes[j].StoreID })
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-6s %-5s %-22s %-9s %-8s %s\n", "store", "state", "address", "regions", "leaders", "node-id")
+	for _, n := range nodes {
+		state := "up"
+		if t := s.store.Transport(); t != nil && !t.PeerUp(n.StoreID) {
+			state = "down"
+		}
+		fmt.Fprintf(&b, "%-6d %-5s %-22s %-9d %-8d %s\n", n.StoreID, state, n.Addr(), replicas[n.StoreID], leaders[n.StoreID], n.ID)
+	}
+	return b.String()
+}

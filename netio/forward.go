@@ -1,0 +1,225 @@
+package netio
+
+import (
+	"bufio"
+	"errors"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/neokv/neokv/batching"
+	"github.com/neokv/neokv/resp"
+)
+
+// Reply to a forwarded command whose leader could not be reached.
+const errForwardFailed = "TRYAGAIN the Region's leader is unreachable; retry"
+
+// forwarder relays commands for Regions led by other nodes to those nodes'
+// client ports, so plain (not cluster-aware) clients can talk to any node.
+// One pipelined connection per destination; a writer goroutine sends what
+// event loops queued, a reader goroutine hands replies back in order.
+type forwarder struct {
+	mu    sync.Mutex
+	conns map[string]*fwdConn
+	stop  chan struct{}
+	wg    sync.WaitGroup
+}
+
+type fwdReq struct {
+	w    *resp.Writer
+	done batching.Completion
+}
+
+type fwdConn struct {
+	f       *forwarder
+	addr    string
+	mu      sync.Mutex
+	buf     []byte    // requests not yet written
+	queued  []fwdReq  // their replies' destinations, in order
+	kick    chan struct{}
+	pending chan fwdReq // written, waiting for replies
+	conn    net.Conn
+}
+
+func newForwarder() *forwarder {
+	return &forwarder{conns: map[string]*fwdConn{}, stop: make(chan struct{})}
+}
+
+// forward sends argv to addr; the reply goes into w, then done completes.
+func (f *forwarder) forward(addr string, argv [][]byte, w *resp.Writer, done batching.Completion) {
+	f.mu.Lock()
+	c := f.conns[addr]
+	if c == nil {
+		select {
+		case <-f.stop:
+			f.mu.Unlock()
+			w.Error(errForwardFailed)
+			done.Complete(0)
+			return
+		default:
+		}
+		c = &fwdConn{f: f, addr: addr, kick: make(chan struct{}, 1), pending: make(chan fwdReq, 1<<16)}
+		f.conns[addr] = c
+		f.wg.Add(1)
+		go func() { defer f.wg.Done(); c.run() }()
+	}
+	f.mu.Unlock()
+	c.mu.Lock()
+	c.buf = appendRESP(c.buf, argv)
+	c.queued = append(c.queued, fwdReq{w: w, done: done})
+	c.mu.Unlock()
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
+}
+
+func appendRESP(dst []byte, argv [][]byte) []byte {
+	dst = append(dst, '*')
+	dst = strconv.AppendInt(dst, int64(len(argv)), 10)
+	dst = append(dst, '\r', '\n')
+	for _, a := range argv {
+		dst = append(dst, '$')
+		dst = strconv.AppendInt(dst, int64(len(a)), 10)
+		dst = append(dst, '\r', '\n')
+		dst = append(dst, a...)
+		dst = append(dst, '\r', '\n')
+	}
+	return dst
+}
+
+// run owns the connection: dial, then write what is queued; on any error
+// fail everything outstanding and start over.
+func (c *fwdConn) run() {
+	for {
+		select {
+		case <-c.f.stop:
+			c.failAll()
+			return
+		case <-c.kick:
+		}
+		conn, err := net.DialTimeout("tcp", c.addr, time.Second)
+		if err != nil {
+			c.failAll()
+			continue
+		}
+		// Tell the leader this is a forwarding link: it must answer, never
+		// forward again (no loops while leadership moves).
+		if _, err := conn.Write(appendRESP(nil, [][]byte{[]byte("neokv"), []byte("forwarded")})); err != nil {
+			_ = conn.Close()
+			c.failAll()
+			continue
+		}
+		c.serve(conn)
+		_ = conn.Close()
+		c.failAll()
+	}
+}
+
+func (c *fwdConn) serve(conn net.Conn) {
+	readDone := make(chan error, 1)
+	marker := make(chan struct{}, 1)
+	c.pending <- fwdReq{done: chanDone(marker)}
+	go func() { readDone <- c.readReplies(conn) }()
+	kick := true
+	for {
+		if !kick {
+			select {
+			case <-c.f.stop:
+				return
+			case err := <-readDone:
+				_ = err
+				return
+			case <-c.kick:
+			}
+		}
+		kick = false
+		c.mu.Lock()
+		buf, queued := c.buf, c.queued
+		c.buf, c.queued = nil, nil
+		c.mu.Unlock()
+		if len(buf) == 0 {
+			continue
+		}
+		for _, q := range queued {
+			c.pending <- q
+		}
+		_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		if _, err := conn.Write(buf); err != nil {
+			return
+		}
+	}
+}
+
+func (c *fwdConn) readReplies(conn net.Conn) error {
+	r := bufio.NewReaderSize(conn, 64<<10)
+	var buf []byte
+	for {
+		n, err := resp.ReplyLen(buf)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			chunk := make([]byte, 32<<10)
+			m, err := r.Read(chunk)
+			if err != nil {
+				return err
+			}
+			buf = append(buf, chunk[:m]...)
+			continue
+		}
+		q := <-c.pending
+		if q.w != nil {
+			q.w.Raw(buf[:n])
+		}
+		q.done.Complete(0)
+		buf = append(buf[:0], buf[n:]...)
+	}
+}
+
+// failAll answers every request not yet answered with an error.
+func (c *fwdConn) failAll() {
+	c.mu.Lock()
+	queued := c.queued
+	c.buf, c.queued = nil, nil
+	c.mu.Unlock()
+	for {
+		select {
+		case q := <-c.pending:
+			queued = append([]fwdReq{q}, queued...)
+			continue
+		default:
+		}
+		break
+	}
+	for _, q := range queued {
+		if q.w != nil {
+			q.w.Error(errForwardFailed)
+		}
+		q.done.Complete(0)
+	}
+}
+
+func (f *forwarder) close() {
+	f.mu.Lock()
+	select {
+	case <-f.stop:
+	default:
+		close(f.stop)
+	}
+	f.mu.Unlock()
+	f.wg.Wait()
+}
+
+// chanDone is a Completion that signals a channel.
+type chanDone chan struct{}
+
+func (c chanDone) Complete(uint64) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+var errNoLeader = errors.New("no leader known")
