@@ -6,6 +6,7 @@ import (
 
 	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
+	"go.etcd.io/raft/v3/tracker"
 
 	"github.com/neokv/neokv/engine"
 )
@@ -85,6 +86,13 @@ func (s *Store) round() {
 		for _, r := range s.regions {
 			r.rn.Tick()
 			s.touch(r)
+			s.updateCompactFloor(r)
+			if r.snapRequested.Load() {
+				// An idle Region has no apply work to prepare it after:
+				// give its worker an empty item.
+				w := r.applyWorker
+				s.applyQs[w] = append(s.applyQs[w], regionMsg{region: r})
+			}
 		}
 		s.expireWaiting()
 	}
@@ -121,6 +129,30 @@ func (s *Store) round() {
 			s.applyQs[i] = nil
 		}
 	}
+}
+
+// updateCompactFloor keeps a leader's in-memory log from the lowest index
+// an active follower still needs, unless it lags by more than LogMaxLag
+// (then it gets a snapshot). Followers compact freely.
+func (s *Store) updateCompactFloor(r *Region) {
+	if !r.leader.Load() || len(r.desc.Load().Peers) < 2 {
+		r.compactFloor.Store(0)
+		return
+	}
+	applied := r.applied.Load()
+	floor := applied
+	r.rn.WithProgress(func(id uint64, _ raft.ProgressType, pr tracker.Progress) {
+		if id == r.peerID || !pr.RecentActive {
+			return
+		}
+		if pr.Match < floor && applied-pr.Match <= s.cfg.LogMaxLag {
+			floor = pr.Match
+		}
+	})
+	if floor == 0 {
+		floor = 1
+	}
+	r.compactFloor.Store(floor)
 }
 
 // expireWaiting fails requests that waited for a leader longer than allowed.
@@ -243,10 +275,10 @@ func (s *Store) handleReady(r *Region, rd raft.Ready) {
 	for _, m := range rd.Messages {
 		switch m.To {
 		case raft.LocalAppendThread:
-			s.appendQ = append(s.appendQ, regionMsg{r, m})
+			s.appendQ = append(s.appendQ, regionMsg{region: r, m: m})
 		case raft.LocalApplyThread:
 			w := r.applyWorker
-			s.applyQs[w] = append(s.applyQs[w], regionMsg{r, m})
+			s.applyQs[w] = append(s.applyQs[w], regionMsg{region: r, m: m})
 		default:
 			if m.Type == raftpb.MsgSnap {
 				s.sendSnapshot(r, m)
@@ -302,6 +334,17 @@ func (s *Store) persist(work []regionMsg, out *outbox) error {
 	ls := s.logs
 	for _, rm := range work {
 		m, r := &rm.m, rm.region
+		if m.Snapshot != nil && !raft.IsEmptySnap(*m.Snapshot) {
+			if err := s.installSnapshot(r, *m.Snapshot); err != nil {
+				return err
+			}
+			if err := r.storage.ApplySnapshot(*m.Snapshot); err != nil {
+				return fmt.Errorf("region %d: %w", r.id, err)
+			}
+			ls.addReset(r.id, m.Snapshot.Metadata.Index)
+			r.lastPersisted = m.Snapshot.Metadata.Index
+			sync = true
+		}
 		if n := len(m.Entries); n > 0 {
 			if err := ls.addEntries(r.id, m.Entries); err != nil {
 				return err
@@ -350,7 +393,7 @@ func (s *Store) persist(work []regionMsg, out *outbox) error {
 		}
 		for _, resp := range m.Responses {
 			if resp.To == r.peerID {
-				local = append(local, regionMsg{r, resp})
+				local = append(local, regionMsg{region: r, m: resp})
 			} else {
 				out.add(r, resp)
 			}
@@ -381,9 +424,31 @@ func (s *Store) applyLoop(ch chan []regionMsg) {
 				break more
 			}
 		}
-		if err := s.apply(applier, work); err != nil {
-			s.fatal(err)
-			return
+		// Install jobs run in order with the entries around them.
+		start := 0
+		for i, rm := range work {
+			if rm.install == nil {
+				continue
+			}
+			if i > start {
+				if err := s.apply(applier, work[start:i]); err != nil {
+					s.fatal(err)
+					return
+				}
+			}
+			err := s.runInstall(applier, rm.region, rm.install)
+			rm.install.done <- err
+			if err != nil {
+				s.fatal(err)
+				return
+			}
+			start = i + 1
+		}
+		if start < len(work) {
+			if err := s.apply(applier, work[start:]); err != nil {
+				s.fatal(err)
+				return
+			}
 		}
 	}
 }
@@ -448,6 +513,7 @@ func (s *Store) apply(a *engine.Applier, work []regionMsg) error {
 	for _, r := range touched {
 		r.applied.Store(r.applyState.Applied)
 	}
+	s.prepareSnapshots(touched)
 	now := time.Now()
 	for _, p := range done {
 		s.Stats.ProposeToApplyNanos.Add(uint64(now.Sub(p.proposed)))
@@ -458,7 +524,7 @@ func (s *Store) apply(a *engine.Applier, work []regionMsg) error {
 	var local []regionMsg
 	for _, rm := range work {
 		for _, resp := range rm.m.Responses {
-			local = append(local, regionMsg{rm.region, resp})
+			local = append(local, regionMsg{region: rm.region, m: resp})
 		}
 	}
 	s.deliver(local)
@@ -478,6 +544,12 @@ func (s *Store) maybeTruncate(r *Region) (truncation, bool) {
 		return truncation{}, false
 	}
 	idx := st.Applied
+	if f := r.compactFloor.Load(); f != 0 && f < idx {
+		idx = f
+	}
+	if idx <= st.TruncatedIndex || idx-st.TruncatedIndex < s.cfg.LogGCCount/2 {
+		return truncation{}, false
+	}
 	term, err := r.storage.Term(idx)
 	if err != nil {
 		return truncation{}, false

@@ -41,6 +41,13 @@ type Region struct {
 	// campaignAtStart: this store leads the Region first in a new cluster.
 	campaignAtStart bool
 
+	// Snapshots: raft asks (snapRequested), the apply worker prepares.
+	prepared      atomic.Pointer[preparedSnapshot]
+	snapRequested atomic.Bool
+	// compactFloor: the in-memory log is kept from here on so followers
+	// can catch up by log (set by the round loop from Raft progress).
+	compactFloor atomic.Uint64
+
 	// Owned by the append loop.
 	lastPersisted uint64 // last log index written to Pebble
 	persistedTerm uint64 // term and vote of the last hard state written
@@ -91,8 +98,10 @@ func (r *Region) LeaderStore() uint64 {
 	return 0
 }
 
-// regionMsg is a Raft message together with the Region it belongs to.
+// regionMsg is a Raft message together with the Region it belongs to; for
+// an apply worker it may instead carry a snapshot to install.
 type regionMsg struct {
-	region *Region
-	m      raftpb.Message
+	region  *Region
+	m       raftpb.Message
+	install *installJob
 }

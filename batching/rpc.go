@@ -1,14 +1,5 @@
 package batching
 
-import "io"
-
-// receiveSnapshot accepts a snapshot stream from a peer.
-// TODO(cluster): stage the data and step MsgSnap.
-func (s *Store) receiveSnapshot(from uint64, r io.Reader) error {
-	_, err := io.Copy(io.Discard, r)
-	return err
-}
-
 // handleRPC answers a peer's request (meta, admin).
 func (s *Store) handleRPC(from uint64, req []byte) []byte {
 	if h := s.rpcHandler.Load(); h != nil {
@@ -19,3 +10,16 @@ func (s *Store) handleRPC(from uint64, req []byte) []byte {
 
 // SetRPCHandler installs the handler of requests from peer stores.
 func (s *Store) SetRPCHandler(h func(from uint64, req []byte) []byte) { s.rpcHandler.Store(&h) }
+
+// receive delivers messages from a peer store to their Regions.
+func (s *Store) receive(from uint64, msgs []RegionMessage) {
+	out := make([]regionMsg, 0, len(msgs))
+	for _, m := range msgs {
+		r := s.byID[m.Region]
+		if r == nil {
+			continue
+		}
+		out = append(out, regionMsg{region: r, m: m.Msg})
+	}
+	s.deliver(out)
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"sync"
@@ -46,8 +47,12 @@ type Config struct {
 	ActiveExpiryInterval time.Duration
 	// OnFatal is called once if the store cannot go on (a storage failure).
 	OnFatal func(error)
-	// LogDir holds the Raft log segments.
-	LogDir string
+	// LogDir holds the Raft log segments; SnapDir received snapshots.
+	LogDir  string
+	SnapDir string
+	// LogMaxLag: a follower further behind than this many entries is
+	// caught up by snapshot instead of keeping the log for it.
+	LogMaxLag uint64
 	// LogSegmentSize is the size of one log segment file (0: 64 MiB).
 	LogSegmentSize int64
 	// CheckpointInterval is how often applied data is flushed out of
@@ -73,6 +78,9 @@ func (c *Config) setDefaults() {
 	if c.LogGCCount == 0 {
 		c.LogGCCount = 256
 	}
+	if c.LogMaxLag == 0 {
+		c.LogMaxLag = 50000
+	}
 	if c.CheckpointInterval == 0 {
 		c.CheckpointInterval = 10 * time.Second
 	}
@@ -97,6 +105,7 @@ type Store struct {
 	regions []*Region // by id order; fixed after Start until splits exist
 	byID    map[uint64]*Region
 	logs    *logStore // owned by the append loop once started
+	staged  stagedSnapshots
 	gcCh    chan map[uint64]uint64
 
 	rpcHandler atomic.Pointer[func(from uint64, req []byte) []byte]
@@ -157,6 +166,10 @@ func Open(cfg Config, initialRegions int) (*Store, error) {
 		loopDone: make(chan struct{}),
 		pending:  pendingTable{m: map[uint64]*proposal{}},
 		gcCh:     make(chan map[uint64]uint64, 1),
+		staged:   stagedSnapshots{m: map[uint64]stagedEntry{}},
+	}
+	if s.cfg.SnapDir == "" {
+		s.cfg.SnapDir = filepath.Join(cfg.LogDir, "..", "snap")
 	}
 	s.applyChs = make([]chan []regionMsg, cfg.ApplyWorkers)
 	s.applyQs = make([][]regionMsg, cfg.ApplyWorkers)
@@ -326,7 +339,7 @@ func (s *Store) loadRegion(st engine.RegionState, l *recoveredLog) (*Region, err
 		ID:                        p.ID,
 		ElectionTick:              s.cfg.ElectionTicks,
 		HeartbeatTick:             s.cfg.HeartbeatTicks,
-		Storage:                   ms,
+		Storage:                   &regionStorage{MemoryStorage: ms, r: r},
 		Applied:                   st.Apply.Applied,
 		MaxSizePerMsg:             1 << 20,
 		MaxCommittedSizePerReady:  64 << 20,
