@@ -53,8 +53,14 @@ func (s *Store) round() {
 			req := b.reqs[i]
 			req.cmd = b.buf[req.start:req.end]
 			r := req.region
-			r.props = append(r.props, req)
-			r.propSize += req.end - req.start
+			if req.cmd[0] == KindRead {
+				// The batch's buffer is recycled after this round.
+				req.cmd = append([]byte(nil), req.cmd...)
+				r.readReqs = append(r.readReqs, req)
+			} else {
+				r.props = append(r.props, req)
+				r.propSize += req.end - req.start
+			}
 			s.touch(r)
 		}
 	}
@@ -67,6 +73,10 @@ func (s *Store) round() {
 		for _, r := range s.touched {
 			if len(r.props) > 0 || len(r.waiting) > 0 {
 				s.propose(r, now)
+			}
+			if len(r.readReqs) > 0 {
+				s.issueReadIndex(r, r.readReqs, false)
+				r.readReqs = nil
 			}
 		}
 		for _, b := range batches {
@@ -95,6 +105,7 @@ func (s *Store) round() {
 			}
 		}
 		s.expireWaiting()
+		s.tickReads(time.Now())
 	}
 
 	var becameLeader bool
@@ -260,6 +271,10 @@ func (s *Store) handleReady(r *Region, rd raft.Ready) {
 			}
 			r.termStart.Store(ts)
 		}
+		if isLeader != wasLeader {
+			r.leaseUntil.Store(0)
+			r.leaseRenewing = false
+		}
 		r.leader.Store(isLeader)
 		r.leaderID.Store(rd.SoftState.Lead)
 		if wasLeader && !isLeader {
@@ -267,6 +282,14 @@ func (s *Store) handleReady(r *Region, rd raft.Ready) {
 				p.fail(ErrTryAgain)
 			}
 		}
+	}
+	if len(rd.ReadStates) > 0 {
+		for _, rs := range rd.ReadStates {
+			if b := s.reads[readCtx(rs.RequestCtx)]; b != nil && b.lease {
+				r.leaseRenewing = false
+			}
+		}
+		s.handleReadStates(r, rd.ReadStates)
 	}
 	if !raft.IsEmptyHardState(rd.HardState) {
 		r.term.Store(rd.HardState.Term)
@@ -411,6 +434,7 @@ func (s *Store) persist(work []regionMsg, out *outbox) error {
 // every core; a Region always applies on the same worker, in log order.
 func (s *Store) applyLoop(ch chan []regionMsg) {
 	applier := s.db.NewApplier(s.cfg.Commands)
+	reader := s.db.NewReader()
 	for work := range ch {
 	more:
 		for {
@@ -427,6 +451,15 @@ func (s *Store) applyLoop(ch chan []regionMsg) {
 		// Install jobs run in order with the entries around them.
 		start := 0
 		for i, rm := range work {
+			if rm.reads != nil {
+				r := rm.region
+				if r.applyState.Applied >= rm.reads.index {
+					s.runReads(reader, rm.reads.reqs)
+				} else {
+					r.waitingReads = append(r.waitingReads, rm.reads)
+				}
+				continue
+			}
 			if rm.install == nil {
 				continue
 			}
@@ -449,6 +482,9 @@ func (s *Store) applyLoop(ch chan []regionMsg) {
 				s.fatal(err)
 				return
 			}
+		}
+		for _, rm := range work {
+			s.runWaitingReads(reader, rm.region)
 		}
 	}
 }
@@ -589,4 +625,28 @@ func (s *Store) checkpointLoop() {
 		default:
 		}
 	}
+}
+
+func readCtx(b []byte) uint64 {
+	if len(b) != 8 {
+		return 0
+	}
+	return uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32 |
+		uint64(b[4])<<24 | uint64(b[5])<<16 | uint64(b[6])<<8 | uint64(b[7])
+}
+
+// runWaitingReads runs the reads of r whose index is now applied.
+func (s *Store) runWaitingReads(rd *engine.Reader, r *Region) {
+	if len(r.waitingReads) == 0 {
+		return
+	}
+	kept := r.waitingReads[:0]
+	for _, j := range r.waitingReads {
+		if r.applyState.Applied >= j.index {
+			s.runReads(rd, j.reqs)
+		} else {
+			kept = append(kept, j)
+		}
+	}
+	r.waitingReads = kept
 }

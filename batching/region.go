@@ -21,16 +21,24 @@ type Region struct {
 	leaderID atomic.Uint64 // peer id of the current leader, 0 if unknown
 	// termStart is the index of the current leader term's first entry.
 	termStart atomic.Uint64
-	term      atomic.Uint64
-	applied   atomic.Uint64
-	commit    atomic.Uint64
+	// Reads: single replica (always readable as leader), the leader lease
+	// (unix ns) and whether reads wanted it since the last renewal.
+	single      atomic.Bool
+	leaseUntil  atomic.Int64
+	readsWanted atomic.Bool
+	term        atomic.Uint64
+	applied     atomic.Uint64
+	commit      atomic.Uint64
 
 	// Owned by the round loop.
 	peerID   uint64
 	rn       *raft.RawNode
 	storage  *raft.MemoryStorage
 	props    []request // requests gathered this round
-	propSize int
+	readReqs []request // reads waiting for this round's ReadIndex
+	// leaseRenewing: a lease ReadIndex is outstanding (round loop).
+	leaseRenewing bool
+	propSize      int
 	// Requests that arrived while the Region had no leader: they wait for
 	// the election (up to electionWait) instead of failing at once.
 	waiting      []request
@@ -56,6 +64,8 @@ type Region struct {
 	// Owned by the Region's apply worker.
 	applyWorker int
 	applyState  engine.ApplyState
+	// waitingReads: ReadIndex reads whose index is not applied yet.
+	waitingReads []*readJob
 }
 
 // ID is the Region id.
@@ -66,14 +76,6 @@ func (r *Region) Desc() *engine.RegionDesc { return r.desc.Load() }
 
 // IsLeader reports whether this replica leads the Region.
 func (r *Region) IsLeader() bool { return r.leader.Load() }
-
-// CanReadLocally reports whether a read may be served from this replica's
-// applied state right now: it leads and has applied everything committed
-// before its term began (so every write ever acknowledged is visible).
-// TODO(cluster): also require a valid leader lease.
-func (r *Region) CanReadLocally() bool {
-	return r.leader.Load() && r.applied.Load() >= r.termStart.Load()
-}
 
 // Term is the last Raft term this replica saw.
 func (r *Region) Term() uint64 { return r.term.Load() }
@@ -104,4 +106,5 @@ type regionMsg struct {
 	region  *Region
 	m       raftpb.Message
 	install *installJob
+	reads   *readJob
 }

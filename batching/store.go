@@ -131,6 +131,8 @@ type Store struct {
 	appendQ []regionMsg
 	applyQs [][]regionMsg
 	tickDue bool
+	reads   map[uint64]*readBatch // outstanding ReadIndex requests by context
+	readSeq uint64
 	// waitingRegions counts Regions holding requests until they elect a leader.
 	waitingRegions int
 	stopc          chan struct{}
@@ -167,6 +169,7 @@ func Open(cfg Config, initialRegions int) (*Store, error) {
 		pending:  pendingTable{m: map[uint64]*proposal{}},
 		gcCh:     make(chan map[uint64]uint64, 1),
 		staged:   stagedSnapshots{m: map[uint64]stagedEntry{}},
+		reads:    map[uint64]*readBatch{},
 	}
 	if s.cfg.SnapDir == "" {
 		s.cfg.SnapDir = filepath.Join(cfg.LogDir, "..", "snap")
@@ -332,6 +335,7 @@ func (s *Store) loadRegion(st engine.RegionState, l *recoveredLog) (*Region, err
 	r := &Region{id: d.ID, peerID: p.ID, storage: ms, lastPersisted: last, applyState: st.Apply,
 		persistedTerm: hs.Term, persistedVote: hs.Vote}
 	r.desc.Store(&d)
+	r.single.Store(len(d.Peers) == 1)
 	r.applied.Store(st.Apply.Applied)
 	r.term.Store(hs.Term)
 	r.commit.Store(hs.Commit)

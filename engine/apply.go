@@ -149,6 +149,31 @@ func EachCommand(data []byte, fn func(i int, kind byte, argv [][]byte) error) er
 	return nil
 }
 
+// EachCommandIn decodes one command in the per-command encoding (as in an
+// entry, or as handed off by batching.Batch.Add).
+func EachCommandIn(cmd []byte, fn func(kind byte, argv [][]byte) error) error {
+	if len(cmd) < 1 {
+		return errBadEntry
+	}
+	kind := cmd[0]
+	p := cmd[1:]
+	argc, n := binary.Uvarint(p)
+	if n <= 0 || argc > uint64(len(p)) {
+		return errBadEntry
+	}
+	p = p[n:]
+	argv := make([][]byte, 0, argc)
+	for j := uint64(0); j < argc; j++ {
+		l, n := binary.Uvarint(p)
+		if n <= 0 || l > uint64(len(p)-n) {
+			return errBadEntry
+		}
+		argv = append(argv, p[n:n+int(l):n+int(l)])
+		p = p[n+int(l):]
+	}
+	return fn(kind, argv)
+}
+
 // ReplySink receives the replies of an entry's commands on the store that
 // proposed it; followers apply with no sink.
 type ReplySink interface {

@@ -91,5 +91,6 @@ func internalCommands() map[string]func(c *Ctx, argv [][]byte) {
 	return map[string]func(c *Ctx, argv [][]byte){
 		"expiredel":  execExpireDel,
 		"flushslots": execFlushSlots,
+		"checksum":   execChecksum,
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -34,6 +35,8 @@ type DB struct {
 	popts      *pebble.Options
 	maxBulkLen int64
 	log        *slog.Logger
+	checksumMu sync.Mutex
+	checksums  map[uint16]RegionChecksum
 	// rows is the row cache shared by the apply loops and the readers.
 	rows *rowCache
 	// slotKeys counts metadata records per slot (live or expired but not yet
@@ -88,7 +91,7 @@ func Open(dir string, o Options) (*DB, error) {
 	if o.RowCacheMaxValue == 0 {
 		o.RowCacheMaxValue = 4 << 10
 	}
-	db := &DB{pdb: pdb, popts: popts, maxBulkLen: o.MaxBulkLen, log: o.Logger, rows: newRowCache(o.RowCacheBytes, o.RowCacheMaxValue)}
+	db := &DB{pdb: pdb, popts: popts, checksums: map[uint16]RegionChecksum{}, maxBulkLen: o.MaxBulkLen, log: o.Logger, rows: newRowCache(o.RowCacheBytes, o.RowCacheMaxValue)}
 	if err := db.countKeys(); err != nil {
 		_ = pdb.Close()
 		return nil, err

@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/binary"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -217,4 +218,86 @@ func execFlushSlots(c *Ctx, argv [][]byte) {
 		}
 	}
 	c.W.OK()
+}
+
+// RegionChecksum is the checksum of a slot range's data as of an entry.
+type RegionChecksum struct {
+	Lo, Hi uint16
+	Token  string
+	Sum    uint64
+	Keys   int64
+}
+
+// execChecksum is "checksum lo hi token": a checksum of every key family
+// of slots [lo, hi] (data span and expiry index) at this point of the log,
+// so that replicas that applied the same entry can be compared. It is
+// recorded on the DB (LastChecksums) and returned as the reply.
+func execChecksum(c *Ctx, argv [][]byte) {
+	if len(argv) != 4 {
+		c.W.Error(ErrSyntax)
+		return
+	}
+	lo, ok1 := c.parseInt(argv[1])
+	hi, ok2 := c.parseInt(argv[2])
+	if !ok1 || !ok2 || lo < 0 || hi >= slots.Count || lo > hi {
+		if ok1 && ok2 {
+			c.W.Error(ErrSyntax)
+		}
+		return
+	}
+	h := fnv.New64a()
+	var keys int64
+	hashRange := func(start, end []byte, keep func([]byte) bool) error {
+		it, err := c.r.NewIter(&pebble.IterOptions{LowerBound: start, UpperBound: end})
+		if err != nil {
+			return err
+		}
+		defer closeQuietly(it)
+		var n [4]byte
+		for it.First(); it.Valid(); it.Next() {
+			if keep != nil && !keep(it.Key()) {
+				continue
+			}
+			binary.BigEndian.PutUint32(n[:], uint32(len(it.Key())))
+			_, _ = h.Write(n[:])
+			_, _ = h.Write(it.Key())
+			v := it.Value()
+			binary.BigEndian.PutUint32(n[:], uint32(len(v)))
+			_, _ = h.Write(n[:])
+			_, _ = h.Write(v)
+			keys++
+		}
+		return it.Error()
+	}
+	start, end := DataSpan(uint16(lo), uint16(hi))
+	err := hashRange(start, end, nil)
+	if err == nil {
+		err = hashRange([]byte{prefixExpire}, []byte{prefixExpire + 1}, func(k []byte) bool {
+			if len(k) < 11 {
+				return false
+			}
+			s := binary.BigEndian.Uint16(k[9:])
+			return int64(s) >= lo && int64(s) <= hi
+		})
+	}
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	sum := RegionChecksum{Lo: uint16(lo), Hi: uint16(hi), Token: string(argv[3]), Sum: h.Sum64(), Keys: keys}
+	c.db.checksumMu.Lock()
+	c.db.checksums[uint16(lo)] = sum
+	c.db.checksumMu.Unlock()
+	c.W.Int(int64(sum.Sum >> 1))
+}
+
+// LastChecksums returns the checksums this store computed, by slot range.
+func (db *DB) LastChecksums() []RegionChecksum {
+	db.checksumMu.Lock()
+	defer db.checksumMu.Unlock()
+	out := make([]RegionChecksum, 0, len(db.checksums))
+	for _, c := range db.checksums {
+		out = append(out, c)
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/neokv/neokv/batching"
 	"github.com/neokv/neokv/engine"
 )
 
@@ -39,6 +40,27 @@ func (s *Server) cmdNeokv(cl *client, argv [][]byte) {
 		}
 		sl := cl.newSlot()
 		cl.batchFor().Add(r, engine.KindInternal, args, &sl.w, sl, 0)
+	case "checksum":
+		// NEOKV CHECKSUM token: every Region computes a checksum of its
+		// data at the same log position on all its replicas.
+		if len(argv) != 3 {
+			cl.immediate().Error(engine.ErrSyntax)
+			return
+		}
+		token := append([]byte(nil), argv[2]...)
+		s.broadcast(cl, func(r *batching.Region) [][]byte {
+			d := r.Desc()
+			return [][]byte{[]byte("checksum"), []byte(itoa(int64(d.StartSlot))), []byte(itoa(int64(d.EndSlot))), token}
+		})
+	case "checksums":
+		// NEOKV CHECKSUMS: "lo-hi token sum keys" per Region, as computed here.
+		sums := s.db.LastChecksums()
+		sort.Slice(sums, func(i, j int) bool { return sums[i].Lo < sums[j].Lo })
+		w := cl.immediate()
+		w.Array(len(sums))
+		for _, c := range sums {
+			w.BulkString(fmt.Sprintf("%d-%d %s %016x %d", c.Lo, c.Hi, c.Token, c.Sum, c.Keys))
+		}
 	case "regions":
 		cl.immediate().Verbatim(s.regionsText())
 	case "stores":

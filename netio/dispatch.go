@@ -165,18 +165,27 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) {
 		cl.immediate().Error("ERR internal: command without keys")
 		return
 	}
-	if s.routeElsewhere(cl, region, argv, d.FirstKey) {
+	isRead := d.Flags&engine.FlagWrite == 0
+	// READONLY connections read on followers, through ReadIndex.
+	followerRead := isRead && cl.readonly && !region.IsLeader() && !cl.inFlight()
+	if !followerRead && s.routeElsewhere(cl, region, argv, d.FirstKey) {
 		return
 	}
-	if d.Flags&engine.FlagWrite != 0 || cl.inFlight() || !region.CanReadLocally() {
+	switch {
+	case !isRead || cl.inFlight():
 		// Writes go through Raft. A read behind this connection's own
 		// unanswered commands rides along in the same Region's entry, so
 		// it is applied in order after them.
 		sl := cl.newSlot()
 		cl.batchFor().Add(region, engine.KindClient, argv, &sl.w, sl, 0)
-		return
+	case region.CanReadLocally():
+		s.readNow(cl, d, argv, cl.immediate())
+	default:
+		// No lease (or a follower): confirm the commit index with a
+		// heartbeat quorum first, then read once it is applied.
+		sl := cl.newSlot()
+		cl.batchFor().Add(region, batching.KindRead, argv, &sl.w, sl, 0)
 	}
-	s.readNow(cl, d, argv, cl.immediate())
 }
 
 // readNow executes a read on the event loop.
@@ -289,7 +298,8 @@ func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) {
 		p.pos = append(p.pos, nkeys)
 		nkeys++
 	})
-	local := d.Flags&engine.FlagWrite == 0 && !cl.inFlight()
+	inFlight := cl.inFlight()
+	local := d.Flags&engine.FlagWrite == 0 && !inFlight
 	for _, p := range parts {
 		local = local && p.region.CanReadLocally()
 	}
@@ -311,7 +321,11 @@ func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) {
 			gp.Complete(0)
 			continue
 		}
-		cl.batchFor().Add(p.region, engine.KindClient, p.argv, &gp.w, gp, 0)
+		kind := engine.KindClient
+		if d.Flags&engine.FlagWrite == 0 && !inFlight {
+			kind = batching.KindRead
+		}
+		cl.batchFor().Add(p.region, kind, p.argv, &gp.w, gp, 0)
 	}
 }
 

@@ -35,8 +35,8 @@ type fwdConn struct {
 	f       *forwarder
 	addr    string
 	mu      sync.Mutex
-	buf     []byte    // requests not yet written
-	queued  []fwdReq  // their replies' destinations, in order
+	buf     []byte   // requests not yet written
+	queued  []fwdReq // their replies' destinations, in order
 	kick    chan struct{}
 	pending chan fwdReq // written, waiting for replies
 	conn    net.Conn
