@@ -67,6 +67,10 @@ type Transport struct {
 	infoMu sync.RWMutex
 	info   map[uint64]PeerInfo
 
+	// blocked stores: traffic to and from them is dropped (a testing
+	// hook to partition a node without network namespaces).
+	blocked atomic.Pointer[map[uint64]bool]
+
 	FramesSent    atomic.Uint64
 	MessagesSent  atomic.Uint64
 	BytesSent     atomic.Uint64
@@ -213,7 +217,7 @@ func appendRaftFrame(dst []byte, from uint64, msgs []RegionMessage) ([]byte, err
 // peer's queue is full the frame is dropped and Raft will retransmit.
 func (t *Transport) Send(to uint64, msgs []RegionMessage) {
 	p := t.peers[to]
-	if p == nil || len(msgs) == 0 {
+	if p == nil || len(msgs) == 0 || t.isBlocked(to) {
 		return
 	}
 	frame, err := appendRaftFrame(nil, t.cfg.StoreID, msgs)
@@ -478,7 +482,9 @@ func (t *Transport) serveIncoming(c net.Conn) error {
 			if err != nil {
 				return err
 			}
-			h.raft(from, msgs)
+			if !t.isBlocked(from) {
+				h.raft(from, msgs)
+			}
 		case frameRPC:
 			if len(body) < 8 {
 				return errors.New("short rpc")
@@ -623,3 +629,21 @@ func (t *Transport) KnownPeers() []PeerInfo {
 
 // Self is this store's own PeerInfo.
 func (t *Transport) Self() PeerInfo { return t.cfg.Self }
+
+// Block drops all Raft traffic to and from the given stores until Heal.
+// It exists for fault-injection tests (a partition without namespaces).
+func (t *Transport) Block(stores []uint64) {
+	m := map[uint64]bool{}
+	for _, s := range stores {
+		m[s] = true
+	}
+	t.blocked.Store(&m)
+}
+
+// Heal undoes Block.
+func (t *Transport) Heal() { t.blocked.Store(nil) }
+
+func (t *Transport) isBlocked(id uint64) bool {
+	m := t.blocked.Load()
+	return m != nil && (*m)[id]
+}

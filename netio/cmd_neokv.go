@@ -3,6 +3,7 @@ package netio
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/neokv/neokv/batching"
@@ -61,6 +62,33 @@ func (s *Server) cmdNeokv(cl *client, argv [][]byte) {
 		for _, c := range sums {
 			w.BulkString(fmt.Sprintf("%d-%d %s %016x %d", c.Lo, c.Hi, c.Token, c.Sum, c.Keys))
 		}
+	case "debug":
+		// NEOKV DEBUG PARTITION store... | NEOKV DEBUG HEAL: drop Raft
+		// traffic between this node and the given stores (fault tests).
+		t := s.store.Transport()
+		if t == nil || len(argv) < 3 {
+			cl.immediate().Error("ERR NEOKV DEBUG PARTITION <store> ... | HEAL (cluster only)")
+			return
+		}
+		switch strings.ToLower(string(argv[2])) {
+		case "partition":
+			var ids []uint64
+			for _, a := range argv[3:] {
+				n, err := strconv.ParseUint(string(a), 10, 64)
+				if err != nil {
+					cl.immediate().Error(engine.ErrNotInteger)
+					return
+				}
+				ids = append(ids, n)
+			}
+			t.Block(ids)
+		case "heal":
+			t.Heal()
+		default:
+			cl.immediate().Error(engine.ErrSyntax)
+			return
+		}
+		cl.immediate().OK()
 	case "regions":
 		cl.immediate().Verbatim(s.regionsText())
 	case "stores":

@@ -166,6 +166,10 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) {
 		return
 	}
 	isRead := d.Flags&engine.FlagWrite == 0
+	if isRead && s.cfg.UnsafeStaleReads && !cl.inFlight() {
+		s.readNow(cl, d, argv, cl.immediate())
+		return
+	}
 	// READONLY connections read on followers, through ReadIndex.
 	followerRead := isRead && cl.readonly && !region.IsLeader() && !cl.inFlight()
 	if !followerRead && s.routeElsewhere(cl, region, argv, d.FirstKey) {

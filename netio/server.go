@@ -40,6 +40,10 @@ type Config struct {
 	// led elsewhere with -MOVED instead of forwarding them.
 	Cluster  bool
 	Redirect bool
+	// UnsafeStaleReads (testing only) reads local state on any replica
+	// without lease or ReadIndex: the deliberately broken build the
+	// linearizability test must catch.
+	UnsafeStaleReads bool
 }
 
 // RedisVersion is the Redis version NeoKV answers to in HELLO and INFO.

@@ -43,6 +43,11 @@ type serverFlags struct {
 	raftAddr     string
 	initial      string
 	redirect     bool
+	tickMS       int
+	electTicks   int
+	logGCCount   uint64
+	logMaxLag    uint64
+	unsafeReads  bool
 }
 
 // storeIdent is what a store remembers about itself across restarts.
@@ -68,6 +73,11 @@ func runServer(args []string) error {
 	fs.Uint64Var(&f.nodeID, "node-id", 0, "cluster member id (1, 2, 3, ...); 0: single node")
 	fs.StringVar(&f.raftAddr, "raft-addr", "", "address for store-to-store (Raft) traffic, cluster mode")
 	fs.StringVar(&f.initial, "initial-cluster", "", "cluster members as id=raft-address,... (e.g. 1=127.0.0.1:17001,2=127.0.0.1:17002,3=127.0.0.1:17003)")
+	fs.IntVar(&f.tickMS, "raft-tick-ms", 100, "Raft tick in milliseconds")
+	fs.IntVar(&f.electTicks, "raft-election-ticks", 10, "election timeout in ticks")
+	fs.Uint64Var(&f.logGCCount, "raft-log-gc-count", 256, "compact a Region's in-memory log once this many applied entries are behind it")
+	fs.Uint64Var(&f.logMaxLag, "raft-log-max-lag", 50000, "a follower further behind than this many entries is caught up by snapshot")
+	fs.BoolVar(&f.unsafeReads, "unsafe-stale-reads", false, "TESTING ONLY: serve reads from local state without lease or ReadIndex (breaks linearizability; lets the linearizability test prove it can fail)")
 	fs.BoolVar(&f.redirect, "cluster-redirect", false, "answer commands for Regions led elsewhere with -MOVED (strict Redis Cluster) instead of forwarding them")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -150,17 +160,18 @@ func runServer(args []string) error {
 	}
 	store.Start()
 	srv, err := netio.New(netio.Config{
-		Addr:       f.addr,
-		Password:   f.requirepass,
-		NodeID:     ident.NodeID,
-		Version:    version,
-		EventLoops: f.eventLoops,
-		Logger:     log,
-		Store:      store,
-		DataDir:    f.dir,
-		MaxClients: f.maxClients,
-		Cluster:    cluster,
-		Redirect:   f.redirect,
+		Addr:             f.addr,
+		Password:         f.requirepass,
+		NodeID:           ident.NodeID,
+		Version:          version,
+		EventLoops:       f.eventLoops,
+		Logger:           log,
+		Store:            store,
+		DataDir:          f.dir,
+		MaxClients:       f.maxClients,
+		Cluster:          cluster,
+		Redirect:         f.redirect,
+		UnsafeStaleReads: f.unsafeReads,
 	})
 	if err == nil {
 		err = srv.Start()

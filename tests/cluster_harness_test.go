@@ -1,0 +1,200 @@
+package tests
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Cluster is a set of neokv server processes forming one cluster on
+// 127.0.0.1, each with its own data directory; all are killed at cleanup.
+type Cluster struct {
+	t       testing.TB
+	Nodes   []*Server // Nodes[i] is member i+1
+	Initial string
+}
+
+// StartCluster starts n members (flags in extra are passed to every member)
+// and waits until every Region has a leader.
+func StartCluster(t testing.TB, n int, extra ...string) *Cluster {
+	t.Helper()
+	c := &Cluster{t: t}
+	var members []string
+	raftPorts := make([]int, n)
+	for i := 0; i < n; i++ {
+		raftPorts[i] = freePort(t)
+		members = append(members, fmt.Sprintf("%d=127.0.0.1:%d", i+1, raftPorts[i]))
+	}
+	c.Initial = strings.Join(members, ",")
+	for i := 0; i < n; i++ {
+		s := &Server{t: t, Dir: t.TempDir()}
+		s.Addr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		s.Args = append([]string{"--node-id", strconv.Itoa(i + 1), "--raft-addr", fmt.Sprintf("127.0.0.1:%d", raftPorts[i]),
+			"--initial-cluster", c.Initial}, extra...)
+		t.Cleanup(s.Kill)
+		s.start()
+		c.Nodes = append(c.Nodes, s)
+	}
+	c.WaitLeaders(30 * time.Second)
+	return c
+}
+
+// Regions returns NEOKV REGIONS as seen by node i: region id -> leader store.
+func (c *Cluster) Regions(i int) map[int]int {
+	out := map[int]int{}
+	rc := redis.NewClient(&redis.Options{Addr: c.Nodes[i].Addr, MaxRetries: -1, DialTimeout: time.Second, ReadTimeout: 2 * time.Second})
+	defer rc.Close()
+	txt, err := rc.Do(context.Background(), "neokv", "regions").Text()
+	if err != nil {
+		return out
+	}
+	for _, line := range strings.Split(txt, "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		id, _ := strconv.Atoi(f[0])
+		leader, _ := strconv.Atoi(f[4])
+		out[id] = leader
+	}
+	return out
+}
+
+// WaitLeaders waits until some live node sees a leader on a live store for
+// every Region.
+func (c *Cluster) WaitLeaders(timeout time.Duration) {
+	c.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		for i, n := range c.Nodes {
+			if n.cmd == nil {
+				continue
+			}
+			regs := c.Regions(i)
+			ok := len(regs) > 0
+			for _, l := range regs {
+				if l == 0 || l > len(c.Nodes) || c.Nodes[l-1].cmd == nil {
+					ok = false
+				}
+			}
+			if ok {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	c.t.Fatalf("cluster: not every Region got a leader within %v", timeout)
+}
+
+// LeaderCounts returns how many Regions each store leads (as node i sees it).
+func (c *Cluster) LeaderCounts(i int) map[int]int {
+	out := map[int]int{}
+	for _, l := range c.Regions(i) {
+		out[l]++
+	}
+	return out
+}
+
+// Client returns a plain go-redis client of node i.
+func (c *Cluster) Client(t testing.TB, i int) *redis.Client {
+	return c.Nodes[i].Client(t, 2)
+}
+
+// ClusterClient returns a cluster-aware go-redis client seeded with every node.
+func (c *Cluster) ClusterClient(t testing.TB) *redis.ClusterClient {
+	var addrs []string
+	for _, n := range c.Nodes {
+		addrs = append(addrs, n.Addr)
+	}
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, MaxRedirects: 8})
+	t.Cleanup(func() { _ = cc.Close() })
+	return cc
+}
+
+func TestClusterBasicReplication(t *testing.T) {
+	c := StartCluster(t, 3)
+	ctx := context.Background()
+	// Writes through every node (forwarded to the leaders) are read back from every node.
+	for i := range c.Nodes {
+		cl := c.Client(t, i)
+		for k := 0; k < 50; k++ {
+			if err := cl.Set(ctx, fmt.Sprintf("n%d-k%d", i, k), k, 0).Err(); err != nil {
+				t.Fatalf("node %d set: %v", i+1, err)
+			}
+		}
+	}
+	for i := range c.Nodes {
+		cl := c.Client(t, i)
+		for j := range c.Nodes {
+			for k := 0; k < 50; k++ {
+				v, err := cl.Get(ctx, fmt.Sprintf("n%d-k%d", j, k)).Result()
+				if err != nil || v != strconv.Itoa(k) {
+					t.Fatalf("node %d get n%d-k%d: %q %v", i+1, j, k, v, err)
+				}
+			}
+		}
+	}
+	// Leaders are spread over the stores.
+	counts := c.LeaderCounts(0)
+	for s := 1; s <= 3; s++ {
+		if counts[s] == 0 {
+			t.Fatalf("store %d leads no Region: %v", s, counts)
+		}
+	}
+	// All replicas agree, checked at the same log position.
+	cl := c.Client(t, 1)
+	if err := cl.Do(ctx, "neokv", "checksum", "basic").Err(); err != nil {
+		t.Fatal(err)
+	}
+	c.WaitChecksumsAgree(t, "basic", 16)
+}
+
+// WaitChecksumsAgree waits until every live node reports token's checksum
+// for want Regions and they are identical everywhere.
+func (c *Cluster) WaitChecksumsAgree(t testing.TB, token string, want int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var last []string
+	for time.Now().Before(deadline) {
+		var views []string
+		complete := true
+		for _, n := range c.Nodes {
+			if n.cmd == nil {
+				continue
+			}
+			rc := redis.NewClient(&redis.Options{Addr: n.Addr, MaxRetries: -1})
+			lines, err := rc.Do(context.Background(), "neokv", "checksums").StringSlice()
+			rc.Close()
+			if err != nil {
+				complete = false
+				break
+			}
+			var mine []string
+			for _, l := range lines {
+				if f := strings.Fields(l); len(f) == 4 && f[1] == token {
+					mine = append(mine, l)
+				}
+			}
+			if len(mine) != want {
+				complete = false
+			}
+			views = append(views, strings.Join(mine, "\n"))
+		}
+		last = views
+		if complete {
+			for _, v := range views[1:] {
+				if v != views[0] {
+					t.Fatalf("replicas differ:\n%s", strings.Join(views, "\n---\n"))
+				}
+			}
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("checksums %q incomplete after 20s:\n%s", token, strings.Join(last, "\n---\n"))
+}
