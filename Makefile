@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/neokv
 
-.PHONY: run test build vet unit e2e fuzz bench profile clean
+.PHONY: run test build vet unit e2e fuzz bench profile cluster clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/neokv
@@ -28,6 +28,10 @@ e2e:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 20s ./resp/
 
+# A three-member cluster on 127.0.0.1:7001-7003 (Ctrl-C stops all).
+cluster: build
+	./$(BIN) local-cluster --nodes 3 --port 7001 --dir ./cluster
+
 # A standard benchmark against a running server (start one with `make run`).
 bench: build
 	./$(BIN) bench -p 6379 -c 50 -P 16 -t set,get -d 100 -r 100000 -n 1000000
@@ -36,4 +40,4 @@ profile: build
 	./profiles/capture.sh
 
 clean:
-	rm -rf bin data
+	rm -rf bin data cluster

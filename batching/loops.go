@@ -493,6 +493,7 @@ func (s *Store) apply(a *engine.Applier, work []regionMsg) error {
 	applyStart := time.Now()
 	var done []*proposal
 	var touched []*Region
+	var systemDirty []*Region
 	var truncations []truncation
 	for _, rm := range work {
 		r := rm.region
@@ -514,7 +515,12 @@ func (s *Store) apply(a *engine.Applier, work []regionMsg) error {
 				if p != nil {
 					sink = p
 				}
-				if err := a.ApplyEntry(e.Data, sink); err != nil {
+				if r.sm != nil {
+					if err := s.applySystem(r, e.Index, e.Data, sink); err != nil {
+						return err
+					}
+					systemDirty = append(systemDirty, r)
+				} else if err := a.ApplyEntry(e.Data, sink); err != nil {
 					return fmt.Errorf("region %d apply entry %d: %w", r.id, e.Index, err)
 				}
 				if p != nil {
@@ -531,6 +537,14 @@ func (s *Store) apply(a *engine.Applier, work []regionMsg) error {
 			return err
 		}
 		touched = append(touched, r)
+	}
+	for i, r := range systemDirty {
+		if i > 0 && systemDirty[i-1] == r {
+			continue
+		}
+		if err := a.PutSystemState(r.id, r.sm.Snapshot()); err != nil {
+			return err
+		}
 	}
 	entries, commands := a.Stats()
 	if err := a.Commit(); err != nil {

@@ -63,6 +63,9 @@ type Config struct {
 	// InitialStores are the stores of a cluster being created: each new
 	// Region gets one replica on each. Empty: a single-node store.
 	InitialStores []uint64
+	// SystemRegions are Raft groups with their own state machines (the
+	// MetaServer), created with the cluster on every initial store.
+	SystemRegions []SystemRegion
 }
 
 func (c *Config) setDefaults() {
@@ -104,6 +107,7 @@ type Store struct {
 
 	regions []*Region // by id order; fixed after Start until splits exist
 	byID    map[uint64]*Region
+	data    []*Region // the Regions holding slots (regions also has system ones)
 	logs    *logStore // owned by the append loop once started
 	staged  stagedSnapshots
 	gcCh    chan map[uint64]uint64
@@ -202,17 +206,41 @@ func Open(cfg Config, initialRegions int) (*Store, error) {
 		if initialRegions <= 0 {
 			initialRegions = 16
 		}
-		if states, err = bootstrapRegions(s.db, ls, stores, initialRegions); err != nil {
+		var sysIDs []uint64
+		for _, sr := range cfg.SystemRegions {
+			sysIDs = append(sysIDs, sr.ID)
+		}
+		if states, err = bootstrapRegions(s.db, ls, stores, initialRegions, sysIDs); err != nil {
 			_ = ls.close()
 			return nil, err
 		}
 	}
 	s.byID = map[uint64]*Region{}
+	sms := map[uint64]StateMachine{}
+	for _, sr := range cfg.SystemRegions {
+		sms[sr.ID] = sr.SM
+	}
 	for _, st := range states {
 		r, err := s.loadRegion(st, logs[st.Desc.ID])
 		if err != nil {
 			_ = ls.close()
 			return nil, err
+		}
+		if sm := sms[r.id]; sm != nil {
+			r.sm = sm
+			state, err := s.db.SystemState(r.id)
+			if err == nil {
+				err = sm.Restore(state)
+			}
+			if err != nil {
+				_ = ls.close()
+				return nil, fmt.Errorf("region %d: %w", r.id, err)
+			}
+			r.campaignAtStart = fresh && stores[0] == cfg.StoreID
+			r.applyWorker = 0
+			s.regions = append(s.regions, r)
+			s.byID[r.id] = r
+			continue
 		}
 		if fresh {
 			// Spread the first leaders evenly: Region i is led by the i-th
@@ -224,6 +252,11 @@ func Open(cfg Config, initialRegions int) (*Store, error) {
 		s.byID[r.id] = r
 	}
 	sort.Slice(s.regions, func(i, j int) bool { return s.regions[i].id < s.regions[j].id })
+	for _, r := range s.regions {
+		if r.sm == nil {
+			s.data = append(s.data, r)
+		}
+	}
 	s.rebuildRoutes()
 	return s, nil
 }
@@ -237,21 +270,28 @@ func PeerID(region, store uint64) uint64 { return region<<16 | store }
 // descriptors from the same flags, so no coordination is needed. Like TiKV,
 // a new Region starts with its log truncated at index 5, term 5, so that its
 // configuration comes from the descriptor, not from the log.
-func bootstrapRegions(db *engine.DB, ls *logStore, stores []uint64, n int) ([]engine.RegionState, error) {
+func bootstrapRegions(db *engine.DB, ls *logStore, stores []uint64, n int, system []uint64) ([]engine.RegionState, error) {
 	if n > slots.Count {
 		n = slots.Count
 	}
 	wb := db.NewWriteBatch()
 	defer wb.Close()
 	var out []engine.RegionState
+	var descs []engine.RegionDesc
 	for i := 0; i < n; i++ {
-		d := engine.RegionDesc{
+		descs = append(descs, engine.RegionDesc{
 			ID:        uint64(i + 1),
 			StartSlot: uint16(i * slots.Count / n),
 			EndSlot:   uint16((i+1)*slots.Count/n - 1),
 			ConfVer:   1,
 			Version:   1,
-		}
+		})
+	}
+	for _, id := range system {
+		// A system Region owns no slots (start > end).
+		descs = append(descs, engine.RegionDesc{ID: id, StartSlot: 1, EndSlot: 0, ConfVer: 1, Version: 1})
+	}
+	for _, d := range descs {
 		for _, st := range stores {
 			d.Peers = append(d.Peers, engine.Peer{ID: PeerID(d.ID, st), StoreID: st})
 		}
@@ -376,8 +416,8 @@ func (s *Store) rebuildRoutes() {
 // Route returns the Region that owns slot.
 func (s *Store) Route(slot uint16) *Region { return s.routes.Load().bySlot[slot] }
 
-// Regions returns the store's Regions ordered by id.
-func (s *Store) Regions() []*Region { return s.regions }
+// Regions returns the store's data Regions (those holding slots) by id.
+func (s *Store) Regions() []*Region { return s.data }
 
 // Transport is the store's link to its peers (nil on a single node).
 func (s *Store) Transport() *Transport { return s.cfg.Transport }
@@ -402,9 +442,8 @@ func (s *Store) Start() {
 	if t := s.cfg.Transport; t != nil {
 		t.start(&transportHandler{raft: s.receive, snapshot: s.receiveSnapshot, rpc: s.handleRPC})
 	}
-	s.wg.Add(4 + len(s.applyChs))
+	s.wg.Add(3 + len(s.applyChs))
 	go func() { defer s.wg.Done(); s.appendLoop() }()
-	go func() { defer s.wg.Done(); s.balanceLoop() }()
 	go func() { defer s.wg.Done(); s.checkpointLoop() }()
 	for _, ch := range s.applyChs {
 		go func(ch chan []regionMsg) { defer s.wg.Done(); s.applyLoop(ch) }(ch)

@@ -1,10 +1,13 @@
 package netio
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/neokv/neokv/batching"
 	"github.com/neokv/neokv/engine"
@@ -89,6 +92,27 @@ func (s *Server) cmdNeokv(cl *client, argv [][]byte) {
 			return
 		}
 		cl.immediate().OK()
+	case "meta":
+		// NEOKV META: the MetaServer leader's view (JSON), for neokv ctl.
+		if s.cfg.Meta == nil {
+			cl.immediate().Error("ERR no MetaServer")
+			return
+		}
+		// The MetaServer leader may be another node: answer from a
+		// goroutine so the event loop never waits on the network.
+		sl := cl.newSlot()
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			v, err := s.cfg.Meta.Query(ctx)
+			cancel()
+			if err != nil {
+				sl.w.Error("CLUSTERDOWN MetaServer unavailable: " + err.Error())
+			} else {
+				b, _ := json.Marshal(v)
+				sl.w.Bulk(b)
+			}
+			sl.Complete(0)
+		}()
 	case "regions":
 		cl.immediate().Verbatim(s.regionsText())
 	case "stores":

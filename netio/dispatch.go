@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/neokv/neokv/batching"
 	"github.com/neokv/neokv/engine"
@@ -402,8 +403,39 @@ func (s *Server) routeElsewhere(cl *client, r *batching.Region, argv [][]byte, f
 		return true
 	}
 	sl := cl.newSlot()
-	s.fwd.forward(addr, copyArgv(argv), &sl.w, sl)
+	s.fwd.forwardRegion(addr, r, argv, &sl.w, sl)
 	return true
+}
+
+// reroute routes a forwarded request that never reached its leader again,
+// after a pause for the election to settle: to this node's store if the
+// Region is now led here, to the new leader otherwise; after about two
+// seconds it gives up with TRYAGAIN, so a client never hangs.
+func (s *Server) reroute(q fwdReq) {
+	go func() {
+		q.attempts++
+		if q.attempts > 20 {
+			q.w.Error(errForwardFailed)
+			q.done.Complete(0)
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+		r := q.region
+		switch {
+		case r.IsLeader():
+			b := batching.NewBatch()
+			b.Add(r, engine.KindClient, q.argv, q.w, q.done, 0)
+			s.store.Submit(b)
+		case r.LeaderStore() != 0 && r.LeaderStore() != s.store.StoreID():
+			if n, ok := s.topo.NodeForStore(r.LeaderStore()); ok {
+				s.fwd.send(n.Addr(), q)
+				return
+			}
+			s.reroute(q)
+		default:
+			s.reroute(q)
+		}
+	}()
 }
 
 // copyArgv is not needed for the bytes (forward encodes them at once), but

@@ -24,11 +24,20 @@ type forwarder struct {
 	conns map[string]*fwdConn
 	stop  chan struct{}
 	wg    sync.WaitGroup
+	// reroute re-dispatches a request that never reached the leader.
+	reroute func(q fwdReq)
 }
 
 type fwdReq struct {
 	w    *resp.Writer
 	done batching.Completion
+	// For a request never written to the leader (the dial failed or the
+	// connection broke first): how to route it again once leadership
+	// settled. Requests already written fail instead: the leader may have
+	// executed them, and retrying INCR or APPEND would apply it twice.
+	region   *batching.Region
+	argv     [][]byte
+	attempts int
 }
 
 type fwdConn struct {
@@ -48,6 +57,31 @@ func newForwarder() *forwarder {
 
 // forward sends argv to addr; the reply goes into w, then done completes.
 func (f *forwarder) forward(addr string, argv [][]byte, w *resp.Writer, done batching.Completion) {
+	f.send(addr, fwdReq{w: w, done: done, argv: argv})
+}
+
+// forwardRegion is forward for a command of one Region, which may be
+// rerouted if the leader cannot be reached.
+func (f *forwarder) forwardRegion(addr string, r *batching.Region, argv [][]byte, w *resp.Writer, done batching.Completion) {
+	f.send(addr, fwdReq{w: w, done: done, region: r, argv: cloneArgv(argv)})
+}
+
+func cloneArgv(argv [][]byte) [][]byte {
+	n := 0
+	for _, a := range argv {
+		n += len(a)
+	}
+	buf := make([]byte, 0, n)
+	out := make([][]byte, len(argv))
+	for i, a := range argv {
+		buf = append(buf, a...)
+		out[i] = buf[len(buf)-len(a):]
+	}
+	return out
+}
+
+func (f *forwarder) send(addr string, q fwdReq) {
+	w, done, argv := q.w, q.done, q.argv
 	f.mu.Lock()
 	c := f.conns[addr]
 	if c == nil {
@@ -67,7 +101,11 @@ func (f *forwarder) forward(addr string, argv [][]byte, w *resp.Writer, done bat
 	f.mu.Unlock()
 	c.mu.Lock()
 	c.buf = appendRESP(c.buf, argv)
-	c.queued = append(c.queued, fwdReq{w: w, done: done})
+	q.argv = nil
+	if q.region != nil {
+		q.argv = argv
+	}
+	c.queued = append(c.queued, q)
 	c.mu.Unlock()
 	select {
 	case c.kick <- struct{}{}:
@@ -178,7 +216,8 @@ func (c *fwdConn) readReplies(conn net.Conn) error {
 	}
 }
 
-// failAll answers every request not yet answered with an error.
+// failAll answers requests already written with an error, and reroutes
+// those never written (if they can be).
 func (c *fwdConn) failAll() {
 	c.mu.Lock()
 	queued := c.queued
@@ -187,13 +226,20 @@ func (c *fwdConn) failAll() {
 	for {
 		select {
 		case q := <-c.pending:
-			queued = append([]fwdReq{q}, queued...)
+			if q.w != nil {
+				q.w.Error(errForwardFailed)
+			}
+			q.done.Complete(0)
 			continue
 		default:
 		}
 		break
 	}
 	for _, q := range queued {
+		if q.region != nil && c.f.reroute != nil {
+			c.f.reroute(q)
+			continue
+		}
 		if q.w != nil {
 			q.w.Error(errForwardFailed)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/neokv/neokv/batching"
 	"github.com/neokv/neokv/engine"
+	"github.com/neokv/neokv/meta"
 	"github.com/neokv/neokv/resp"
 )
 
@@ -40,6 +41,8 @@ type Config struct {
 	// led elsewhere with -MOVED instead of forwarding them.
 	Cluster  bool
 	Redirect bool
+	// Meta is the node's MetaServer member (cluster views for NEOKV META).
+	Meta *meta.Service
 	// UnsafeStaleReads (testing only) reads local state on any replica
 	// without lease or ReadIndex: the deliberately broken build the
 	// linearizability test must catch.
@@ -150,6 +153,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.passwordSet.Store(cfg.Password != "")
 	s.fwd = newForwarder()
+	s.fwd.reroute = s.reroute
 	s.cmds = s.commandTable()
 	return s, nil
 }

@@ -26,6 +26,8 @@ func main() {
 		err = runBench(os.Args[2:])
 	case "local-cluster":
 		err = runLocalCluster(os.Args[2:])
+	case "ctl":
+		err = runCtl(os.Args[2:])
 	case "version", "--version", "-v":
 		fmt.Println("neokv", version)
 	case "help", "-h", "--help":
@@ -47,6 +49,7 @@ func usage() {
 commands:
   server   run a NeoKV server (default: single node on 127.0.0.1:6379, data in ./data)
   local-cluster  start a development cluster on 127.0.0.1 (members as child processes)
+  ctl      show the cluster: neokv ctl --addr HOST:PORT status|regions|stores
   bench    run the built-in load generator against a Redis-protocol server
   version  print the version
 

@@ -24,6 +24,7 @@ import (
 
 	"github.com/neokv/neokv/batching"
 	"github.com/neokv/neokv/engine"
+	"github.com/neokv/neokv/meta"
 	"github.com/neokv/neokv/netio"
 )
 
@@ -85,6 +86,9 @@ func runServer(args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
+	if f.tickMS <= 0 || f.electTicks < 2 {
+		return fmt.Errorf("--raft-tick-ms must be positive and --raft-election-ticks at least 2")
+	}
 	log := newLogger(f.logLevel)
 	slog.SetDefault(log)
 	start := time.Now()
@@ -137,6 +141,7 @@ func runServer(args []string) error {
 		}
 		sort.Slice(stores, func(i, j int) bool { return stores[i] < stores[j] })
 	}
+	metaState := meta.NewState()
 	fatal := make(chan error, 1)
 	store, err := batching.Open(batching.Config{
 		StoreID:       ident.StoreID,
@@ -145,6 +150,11 @@ func runServer(args []string) error {
 		ApplyWorkers:  f.applyWorkers,
 		Transport:     transport,
 		InitialStores: stores,
+		SystemRegions: []batching.SystemRegion{{ID: meta.RegionID, SM: metaState}},
+		TickInterval:  time.Duration(f.tickMS) * time.Millisecond,
+		ElectionTicks: f.electTicks,
+		LogGCCount:    f.logGCCount,
+		LogMaxLag:     f.logMaxLag,
 		Commands:      engine.Commands(),
 		Logger:        log,
 		OnFatal: func(err error) {
@@ -159,7 +169,10 @@ func runServer(args []string) error {
 		return err
 	}
 	store.Start()
+	metaSvc := meta.NewService(store, metaState, meta.StoreInfo{ID: storeID, NodeID: ident.NodeID, ClientAddr: f.addr, RaftAddr: f.raftAddr}, log)
+	metaSvc.Start()
 	srv, err := netio.New(netio.Config{
+		Meta:             metaSvc,
 		Addr:             f.addr,
 		Password:         f.requirepass,
 		NodeID:           ident.NodeID,
@@ -177,6 +190,7 @@ func runServer(args []string) error {
 		err = srv.Start()
 	}
 	if err != nil {
+		metaSvc.Stop()
 		store.Stop(time.Second)
 		_ = db.Close()
 		return err
@@ -210,6 +224,7 @@ func runServer(args []string) error {
 	if pprofSrv != nil {
 		_ = pprofSrv.Shutdown(ctx)
 	}
+	metaSvc.Stop()
 	store.Stop(3 * time.Second)
 	if err := db.Close(); err != nil {
 		log.Error("close storage", "err", err)
