@@ -75,7 +75,12 @@ func (s *Store) round() {
 				s.propose(r, now)
 			}
 			if len(r.readReqs) > 0 {
-				s.issueReadIndex(r, r.readReqs, false)
+				if idx, ok := s.leaseReadIndex(r); ok {
+					w := r.applyWorker
+					s.applyQs[w] = append(s.applyQs[w], regionMsg{region: r, reads: &readJob{index: idx, reqs: r.readReqs}})
+				} else {
+					s.issueReadIndex(r, r.readReqs, false)
+				}
 				r.readReqs = nil
 			}
 		}

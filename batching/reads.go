@@ -52,6 +52,12 @@ func (s *Store) leaseDuration() time.Duration {
 // applied state right now: it leads, its lease is valid (always, for a
 // single replica), and it has applied everything committed before its
 // term began, so every write ever acknowledged is visible.
+//
+// With replicas it must also have applied everything it knows committed:
+// a write is visible elsewhere before this leader applies it (a READONLY
+// read on a follower waits for the leader's commit index and may run on
+// the follower first), so a leader read that skipped a committed entry
+// could return a value older than one a client already saw.
 func (r *Region) CanReadLocally() bool {
 	if !r.leader.Load() || r.applied.Load() < r.termStart.Load() {
 		return false
@@ -60,7 +66,23 @@ func (r *Region) CanReadLocally() bool {
 		return true
 	}
 	r.readsWanted.Store(true)
+	commit := r.commit.Load()
+	if r.applied.Load() < commit {
+		return false
+	}
 	return time.Now().UnixNano() < r.leaseUntil.Load()
+}
+
+// leaseReadIndex returns the index a read queued for this round can be
+// served at without a ReadIndex round trip: while this replica leads under
+// a valid lease no other leader can have committed anything, so its own
+// commit index covers every write acknowledged or observed anywhere; the
+// reads only wait on the apply worker until that index is applied.
+func (s *Store) leaseReadIndex(r *Region) (uint64, bool) {
+	if !r.leader.Load() || r.single.Load() || time.Now().UnixNano() >= r.leaseUntil.Load() {
+		return 0, false
+	}
+	return max(r.commit.Load(), r.termStart.Load()), true
 }
 
 // issueReadIndex sends one ReadIndex for the Region's queued reads.

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/tracker"
+
 	"github.com/neokv/neokv/engine"
 	"github.com/neokv/neokv/resp"
 )
@@ -147,3 +150,27 @@ func (r *Region) Status() RegionStatus {
 
 // IsSystem reports whether the Region is a system Region (no slots).
 func (r *Region) IsSystem() bool { return r.sm != nil }
+
+// ReplicasAt returns how many replicas of region other than its leader
+// hold the log up to index, as the leader here tracks them (0 on a
+// follower: ask the leader's node).
+func (s *Store) ReplicasAt(r *Region, index uint64) int {
+	ch := make(chan int, 1)
+	s.runInLoop(func() {
+		n := 0
+		if r.leader.Load() {
+			r.rn.WithProgress(func(id uint64, _ raft.ProgressType, pr tracker.Progress) {
+				if id != r.peerID && pr.Match >= index {
+					n++
+				}
+			})
+		}
+		ch <- n
+	})
+	select {
+	case n := <-ch:
+		return n
+	case <-s.stopc:
+		return 0
+	}
+}

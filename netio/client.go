@@ -46,6 +46,8 @@ type client struct {
 	confGen  uint64 // CONFIG SET generation the parser limits come from
 	// forwarded: the connection is another node's forwarding link.
 	forwarded bool
+	// lastWriteRegion is the Region of the connection's last write (WAIT).
+	lastWriteRegion *batching.Region
 
 	// Read by CLIENT LIST on other event loops.
 	infoMu  sync.Mutex

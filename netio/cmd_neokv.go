@@ -113,6 +113,26 @@ func (s *Server) cmdNeokv(cl *client, argv [][]byte) {
 			}
 			sl.Complete(0)
 		}()
+	case "waitregion":
+		// NEOKV WAITREGION id numreplicas timeout: WAIT on the leader's node.
+		if len(argv) != 5 {
+			cl.immediate().Error(engine.ErrSyntax)
+			return
+		}
+		id, err1 := strconv.ParseUint(string(argv[2]), 10, 64)
+		want, err2 := strconv.ParseInt(string(argv[3]), 10, 64)
+		t, err3 := strconv.ParseInt(string(argv[4]), 10, 64)
+		var r *batching.Region
+		for _, x := range s.store.Regions() {
+			if x.ID() == id {
+				r = x
+			}
+		}
+		if err1 != nil || err2 != nil || err3 != nil || r == nil || t < 0 {
+			cl.immediate().Error(engine.ErrSyntax)
+			return
+		}
+		s.waitReplicas(cl, r, want, t)
 	case "regions":
 		cl.immediate().Verbatim(s.regionsText())
 	case "stores":

@@ -481,8 +481,47 @@ func (s *Server) cmdWait(cl *client, argv [][]byte) {
 		w.Error("ERR timeout is negative")
 		return
 	}
-	// A single-node store has no replicas to wait for.
-	w.Int(0)
+	want, _ := resp.ParseInt(argv[1])
+	r := cl.lastWriteRegion
+	if r == nil || len(r.Desc().Peers) < 2 {
+		// No write yet, or a single-node store: no replica to wait for.
+		w.Int(0)
+		return
+	}
+	if addr, ok := s.remoteLeader(cl, r); ok {
+		// Only the leader tracks its followers: ask it about the Region.
+		sl := cl.newSlot()
+		s.fwd.forward(addr, [][]byte{[]byte("neokv"), []byte("waitregion"), []byte(itoa(int64(r.ID()))), argv[1], argv[2]}, &sl.w, sl)
+		return
+	}
+	s.waitReplicas(cl, r, want, t)
+}
+
+// waitReplicas answers WAIT for Region r led here.
+func (s *Server) waitReplicas(cl *client, r *batching.Region, want, t int64) {
+	// WAIT is a barrier: the connection's writes are applied, so every
+	// replica that reached the Region's applied index holds them.
+	index := r.Applied()
+	deadline := time.Now().Add(time.Duration(t) * time.Millisecond)
+	if want <= 0 {
+		deadline = time.Now()
+	}
+	if t == 0 {
+		deadline = time.Now().Add(time.Hour)
+	}
+	sl := cl.newSlot()
+	go func() {
+		n := 0
+		for {
+			n = s.store.ReplicasAt(r, index)
+			if int64(n) >= want || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		sl.w.Int(int64(n))
+		sl.Complete(0)
+	}()
 }
 
 func (s *Server) cmdKeys(cl *client, argv [][]byte) {
@@ -660,10 +699,7 @@ func (s *Server) cmdInfo(cl *client, argv [][]byte) {
 		"expired_keys:0",
 		"evicted_keys:0",
 	)
-	section("Replication",
-		"role:master",
-		"connected_slaves:0",
-	)
+	section("Replication", s.replicationLines()...)
 	section("CPU", cpuLines()...)
 	clusterEnabled := "0"
 	if s.mode() == "cluster" {
@@ -671,7 +707,7 @@ func (s *Server) cmdInfo(cl *client, argv [][]byte) {
 	}
 	section("Cluster", "cluster_enabled:"+clusterEnabled)
 	section("Keyspace", s.keyspaceLine()...)
-	section("NeoKV", s.neokvLines()...)
+	section("NeoKV", append(s.neokvLines(), s.regionLines()...)...)
 	cl.immediate().Verbatim(b.String())
 }
 
@@ -729,6 +765,44 @@ func (s *Server) neokvLines() []string {
 		"propose_to_apply_avg_usec:" + ratio(st.ProposeToApplyNanos.Load()/1000, st.ProposeToApplyCount.Load()),
 		"propose_to_apply_start_avg_usec:" + ratio(st.ProposeToApplyStartNanos.Load()/1000, st.ProposeToApplyCount.Load()),
 	}
+}
+
+// replicationLines describe the node as Redis replication would: a
+// master of the Regions it leads, a replica of the others.
+func (s *Server) replicationLines() []string {
+	leads, follows := 0, 0
+	for _, r := range s.store.Regions() {
+		if r.IsLeader() {
+			leads++
+		} else {
+			follows++
+		}
+	}
+	role := "master"
+	if leads == 0 && follows > 0 {
+		role = "slave"
+	}
+	replicas := 0
+	if n := len(s.store.Regions()); n > 0 {
+		replicas = len(s.store.Regions()[0].Desc().Peers) - 1
+	}
+	return []string{"role:" + role, "connected_slaves:" + strconv.Itoa(replicas),
+		"neokv_regions_led:" + strconv.Itoa(leads), "neokv_regions_followed:" + strconv.Itoa(follows)}
+}
+
+// regionLines give each Region's Raft position on this node.
+func (s *Server) regionLines() []string {
+	var out []string
+	for _, r := range s.store.Regions() {
+		st := r.Status()
+		role := "follower"
+		if st.Leader {
+			role = "leader"
+		}
+		out = append(out, fmt.Sprintf("region%d:slots=%d-%d,role=%s,leader_store=%d,term=%d,commit=%d,applied=%d",
+			st.ID, st.Desc.StartSlot, st.Desc.EndSlot, role, st.LeaderStore, st.Term, st.Commit, st.Applied))
+	}
+	return out
 }
 
 func human(n uint64) string {

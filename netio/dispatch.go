@@ -174,7 +174,13 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) {
 	// READONLY connections read on followers, through ReadIndex.
 	followerRead := isRead && cl.readonly && !region.IsLeader() && !cl.inFlight()
 	if !followerRead && s.routeElsewhere(cl, region, argv, d.FirstKey) {
+		if !isRead {
+			cl.lastWriteRegion = region
+		}
 		return
+	}
+	if !isRead {
+		cl.lastWriteRegion = region
 	}
 	switch {
 	case !isRead || cl.inFlight():

@@ -362,13 +362,14 @@ func TestClusterClientsEveryRegion(t *testing.T) {
 	}
 	// READONLY on every node: a value acknowledged through another node is
 	// what the READONLY read returns, on Regions this node follows too.
+	_, roByRegion := ctKeys(t, tab, "ro", 1)
 	for i := range c.Nodes {
 		ro := ctReadonlyClient(t, c.Nodes[i].Addr)
 		writer := clients[(i+1)%3].cmd
 		followed := 0
 		tabI := ctMustRegions(t, c, i)
 		for ri, r := range tabI {
-			k := ctrByRegion[ri][0] + ":ro"
+			k := roByRegion[ri][0]
 			if r.Leader != i+1 {
 				followed++
 			}
@@ -481,6 +482,7 @@ func TestClusterRedirect(t *testing.T) {
 		}
 	}
 	// READONLY on followers: no MOVED for reads, latest acknowledged value.
+	_, roByRegion := ctKeys(t, tab, "ro", 1)
 	followerReads := 0
 	for i := range c.Nodes {
 		ro := ctReadonlyClient(t, c.Nodes[i].Addr)
@@ -489,7 +491,7 @@ func TestClusterRedirect(t *testing.T) {
 			if r.Leader == i+1 {
 				continue
 			}
-			k := ctrByRegion[ri][0] + ":ro"
+			k := roByRegion[ri][0]
 			for j := 0; j < 5; j++ {
 				v := fmt.Sprintf("ro-%d-%d", i, j)
 				if err := cc.Set(ctx, k, v, 0).Err(); err != nil {
@@ -657,6 +659,7 @@ func TestClusterFailoverUnderLoad(t *testing.T) {
 		acked     []bool // acked[i]: SET fo:w:i returned OK
 		attempted int
 		postKill  int // acknowledged writes issued after the kill
+		resumed   time.Duration
 		errs      map[string]int
 	}
 	ws := make([]*wstate, writers)
@@ -692,6 +695,9 @@ func TestClusterFailoverUnderLoad(t *testing.T) {
 					st.acked[i] = true
 					if k := killedAt.Load(); k != 0 && start > k {
 						st.postKill++
+						if st.postKill == 10 {
+							st.resumed = time.Duration(time.Now().UnixNano() - k)
+						}
 					}
 					totalAcks.Add(1)
 				} else {
@@ -741,7 +747,7 @@ func TestClusterFailoverUnderLoad(t *testing.T) {
 	probe := mkClient(c.Nodes[survivors[1]].Addr)
 	probed := make([]bool, len(tab))
 	deadline := killTime.Add(10 * time.Second)
-	var resumed time.Duration
+	var resumed, probesDone time.Duration
 	for {
 		done := true
 		for ri := range tab {
@@ -755,6 +761,9 @@ func TestClusterFailoverUnderLoad(t *testing.T) {
 				done = false
 			}
 			ocancel()
+		}
+		if probesDone == 0 && done {
+			probesDone = time.Since(killTime)
 		}
 		for _, st := range ws {
 			st.mu.Lock()
@@ -784,7 +793,14 @@ func TestClusterFailoverUnderLoad(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Logf("every Region and writer made progress %v after the kill", resumed.Round(time.Millisecond))
+	var per []string
+	for w, st := range ws {
+		st.mu.Lock()
+		per = append(per, fmt.Sprintf("w%d %v", w, st.resumed.Round(time.Millisecond)))
+		st.mu.Unlock()
+	}
+	t.Logf("progress after the kill: every Region took a write after %v, every writer 10 acks after %v (%s)",
+		probesDone.Round(time.Millisecond), resumed.Round(time.Millisecond), strings.Join(per, ", "))
 	time.Sleep(time.Second) // more load on the new leaders
 	stopLoad()
 
