@@ -312,6 +312,16 @@ func (s *Store) handleReady(r *Region, rd raft.Ready) {
 				s.sendSnapshot(r, m)
 				continue
 			}
+			if m.Type == raftpb.MsgTimeoutNow {
+				// Leadership is being handed over: the target campaigns
+				// with a forced vote that ignores the followers' lease, so
+				// it may win and commit while this replica still believes
+				// it leads. Stop lease reads now, and let no ReadIndex
+				// sent before the hand-over settles (Raft aborts it after
+				// an election timeout) renew the lease.
+				r.leaseUntil.Store(0)
+				r.leaseBarrier = time.Now().Add(time.Duration(s.cfg.ElectionTicks) * s.cfg.TickInterval)
+			}
 			s.out.add(r, m)
 		}
 	}

@@ -107,7 +107,7 @@ func (s *Store) handleReadStates(r *Region, states []raft.ReadState) {
 			continue
 		}
 		delete(s.reads, seq)
-		if r.leader.Load() {
+		if r.leader.Load() && b.sent.After(r.leaseBarrier) {
 			until := b.sent.Add(s.leaseDuration()).UnixNano()
 			if until > r.leaseUntil.Load() {
 				r.leaseUntil.Store(until)

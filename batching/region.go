@@ -38,7 +38,10 @@ type Region struct {
 	readReqs []request // reads waiting for this round's ReadIndex
 	// leaseRenewing: a lease ReadIndex is outstanding (round loop).
 	leaseRenewing bool
-	propSize      int
+	// leaseBarrier: only a ReadIndex sent after this may renew the lease
+	// (set when leadership is being handed over).
+	leaseBarrier time.Time
+	propSize     int
 	// Requests that arrived while the Region had no leader: they wait for
 	// the election (up to electionWait) instead of failing at once.
 	waiting      []request
