@@ -70,3 +70,19 @@ func (b *Batch) Add(region *Region, kind byte, argv [][]byte, reply *resp.Writer
 	}
 	b.reqs = append(b.reqs, request{region: region, start: start, end: len(b.buf), reply: reply, done: done, tag: tag})
 }
+
+// Encode returns argv in the per-command entry encoding (kind, argc, args),
+// using the batch's buffer; the result is valid until the batch is reused.
+func (b *Batch) Encode(kind byte, argv [][]byte) []byte {
+	start := len(b.buf)
+	b.buf = append(b.buf, kind)
+	b.buf = binary.AppendUvarint(b.buf, uint64(len(argv)))
+	for _, a := range argv {
+		b.buf = binary.AppendUvarint(b.buf, uint64(len(a)))
+		b.buf = append(b.buf, a...)
+	}
+	return b.buf[start:]
+}
+
+// Discard returns an unsubmitted batch to the pool.
+func (b *Batch) Discard() { b.release() }

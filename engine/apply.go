@@ -228,6 +228,13 @@ func (a *Applier) ApplyEntry(data []byte, sink ReplySink) error {
 			w.Error("ERR empty command")
 			return nil
 		}
+		if kind == KindInternal && string(argv[0]) == "exec" {
+			a.ctx.name = "exec"
+			if err := a.applyExec(argv); err != nil {
+				return err
+			}
+			return a.ctx.err
+		}
 		if kind == KindInternal {
 			exec := a.internal[string(argv[0])]
 			if exec == nil {

@@ -81,6 +81,7 @@ func Commands() map[string]*Command {
 	}
 	add(stringCommands()...)
 	add(keyCommands()...)
+	add(txnCommands()...)
 	return t
 }
 

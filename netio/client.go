@@ -19,6 +19,8 @@ type slot struct {
 	w    resp.Writer
 	done atomic.Bool
 	cl   *client
+	// watch: the slot carries a WATCH digest, not a reply to the client.
+	watch *watchEntry
 }
 
 // Complete implements batching.Completion.
@@ -48,6 +50,11 @@ type client struct {
 	forwarded bool
 	// lastWriteRegion is the Region of the connection's last write (WAIT).
 	lastWriteRegion *batching.Region
+	// Transaction state (MULTI/EXEC/WATCH).
+	multi    bool
+	multiErr bool
+	queued   []queuedCmd
+	watched  []*watchEntry
 
 	// Read by CLIENT LIST on other event loops.
 	infoMu  sync.Mutex
@@ -110,7 +117,12 @@ func (cl *client) drain() {
 		if !s.done.Load() {
 			break
 		}
-		cl.out.B = append(cl.out.B, s.w.B...)
+		if s.watch != nil {
+			s.watch.set(s.w.B)
+			s.watch = nil
+		} else {
+			cl.out.B = append(cl.out.B, s.w.B...)
+		}
 		n++
 		s.done.Store(false)
 		if cap(s.w.B) > 64<<10 {

@@ -94,7 +94,9 @@ func (s *Server) shards() []shard {
 		}
 		var reps []Node
 		for _, p := range d.Peers {
-			if p.StoreID == master.StoreID {
+			// Like Redis, which leaves failed replicas out of CLUSTER
+			// SLOTS: clients reading from replicas must not pick a dead one.
+			if p.StoreID == master.StoreID || !s.storeUp(p.StoreID) {
 				continue
 			}
 			if n, ok := s.topo.NodeForStore(p.StoreID); ok {
@@ -108,6 +110,13 @@ func (s *Server) shards() []shard {
 		out = append(out, shard{start: d.StartSlot, end: d.EndSlot, master: master, replicas: reps})
 	}
 	return out
+}
+
+// storeUp reports whether this node is connected to the store's node (its
+// own store is always up).
+func (s *Server) storeUp(id uint64) bool {
+	t := s.store.Transport()
+	return t == nil || t.PeerUp(id)
 }
 
 func sameNodes(a, b []Node) bool {
@@ -276,7 +285,11 @@ func (s *Server) clusterNodes() string {
 	self := s.topo.Self()
 	ranges := map[string][]string{}
 	masterOf := map[string]string{}
+	firstMaster := "-"
 	for _, x := range s.shards() {
+		if firstMaster == "-" {
+			firstMaster = x.master.ID
+		}
 		r := strconv.Itoa(int(x.start))
 		if x.end != x.start {
 			r += "-" + strconv.Itoa(int(x.end))
@@ -300,10 +313,19 @@ func (s *Server) clusterNodes() string {
 		} else if m, ok := masterOf[n.ID]; ok {
 			flags += "slave"
 			master = m
+		} else if !s.storeUp(n.StoreID) && firstMaster != "-" {
+			// A failed replica (left out of the shards' replicas).
+			flags += "slave"
+			master = firstMaster
 		} else {
 			flags += "master"
 		}
-		fmt.Fprintf(&b, "%s %s:%d@%d %s %s 0 0 1 connected", n.ID, n.Host, n.Port, n.Port+10000, flags, master)
+		link := "connected"
+		if !s.storeUp(n.StoreID) {
+			flags += ",fail"
+			link = "disconnected"
+		}
+		fmt.Fprintf(&b, "%s %s:%d@%d %s %s 0 0 1 %s", n.ID, n.Host, n.Port, n.Port+10000, flags, master, link)
 		for _, r := range ranges[n.ID] {
 			b.WriteString(" " + r)
 		}

@@ -48,7 +48,7 @@ func (s *Server) serverCommands() []*command {
 	}
 	for _, c := range cmds {
 		switch c.name {
-		case "dbsize", "keys", "scan", "randomkey", "cluster", "wait":
+		case "dbsize", "keys", "scan", "randomkey", "cluster", "wait", "exec":
 			c.barrier = true
 		}
 		for _, fl := range c.cmdFlags {
@@ -233,6 +233,7 @@ func (s *Server) cmdQuit(cl *client, _ [][]byte) {
 }
 
 func (s *Server) cmdReset(cl *client, _ [][]byte) {
+	cl.resetTxn()
 	cl.resp3 = false
 	cl.setName("")
 	cl.readonly = false

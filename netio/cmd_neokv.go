@@ -113,6 +113,31 @@ func (s *Server) cmdNeokv(cl *client, argv [][]byte) {
 			}
 			sl.Complete(0)
 		}()
+	case "exec":
+		// NEOKV EXEC region nwatch (key digest)* cmd*: a transaction
+		// forwarded by another node, proposed here by the Region's leader.
+		if !cl.forwarded || len(argv) < 4 {
+			cl.immediate().Error("ERR NEOKV EXEC is for forwarding links")
+			return
+		}
+		id, err := strconv.ParseUint(string(argv[2]), 10, 64)
+		var r *batching.Region
+		for _, x := range s.store.Regions() {
+			if x.ID() == id {
+				r = x
+			}
+		}
+		if err != nil || r == nil {
+			cl.immediate().Error(engine.ErrSyntax)
+			return
+		}
+		if !r.IsLeader() {
+			cl.immediate().Error(batching.ErrTryAgain)
+			return
+		}
+		args := append([][]byte{[]byte("exec")}, argv[3:]...)
+		sl := cl.newSlot()
+		cl.batchFor().Add(r, engine.KindInternal, args, &sl.w, sl, 0)
 	case "waitregion":
 		// NEOKV WAITREGION id numreplicas timeout: WAIT on the leader's node.
 		if len(argv) != 5 {

@@ -43,6 +43,9 @@ func (s *Server) commandTable() map[string]*command {
 	for _, c := range s.serverCommands() {
 		t[c.name] = c
 	}
+	for _, c := range s.txnCommands() {
+		t[c.name] = c
+	}
 	for _, c := range t {
 		c.nameB = []byte(c.name)
 		if c.cmdFlags == nil {
@@ -93,16 +96,26 @@ func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 	}
 	s.totalCommands.Add(1)
 	if cmd == nil {
+		cl.multiErr = cl.multiErr || cl.multi
 		cl.immediate().Error(unknownCommand(argv))
 		return true
 	}
 	if (cmd.arity > 0 && len(argv) != cmd.arity) || len(argv) < -cmd.arity {
+		cl.multiErr = cl.multiErr || cl.multi
 		cl.immediate().Error("ERR wrong number of arguments for '" + cmd.name + "' command")
 		return true
 	}
 	if !cmd.noAuth && s.authRequired(cl) {
 		cl.immediate().Error("NOAUTH Authentication required.")
 		return true
+	}
+	if cl.multi {
+		switch cmd.name {
+		case "exec", "discard", "multi", "quit", "reset":
+		default:
+			s.queueInMulti(cl, cmd, argv)
+			return true
+		}
 	}
 	cl.lastCmd.Store(cmd)
 	if cmd.handler != nil {

@@ -1,0 +1,85 @@
+package tests
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+)
+
+func TestMultiExecWatch(t *testing.T) {
+	srv := StartServer(t)
+	ctx := context.Background()
+	for _, proto := range []int{2, 3} {
+		c := srv.Client(t, proto)
+		other := srv.Client(t, proto)
+		if err := c.Set(ctx, "{acct}balance", 100, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		// A transaction applies all its commands, in order.
+		cmds, err := c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.IncrBy(ctx, "{acct}balance", -30)
+			p.Incr(ctx, "{acct}ops")
+			p.Get(ctx, "{acct}balance")
+			return nil
+		})
+		if err != nil || len(cmds) != 3 || cmds[2].(*redis.StringCmd).Val() != "70" {
+			t.Fatalf("RESP%d tx: %v %v", proto, cmds, err)
+		}
+		// WATCH: a change by another client between WATCH and EXEC aborts.
+		err = c.Watch(ctx, func(tx *redis.Tx) error {
+			if _, err := tx.Get(ctx, "{acct}balance").Int(); err != nil {
+				return err
+			}
+			if err := other.Set(ctx, "{acct}balance", 5, 0).Err(); err != nil {
+				return err
+			}
+			_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				p.Set(ctx, "{acct}balance", 999, 0)
+				return nil
+			})
+			return err
+		}, "{acct}balance")
+		if !errors.Is(err, redis.TxFailedErr) {
+			t.Fatalf("RESP%d: watched change did not abort EXEC: %v", proto, err)
+		}
+		if v, _ := c.Get(ctx, "{acct}balance").Result(); v != "5" {
+			t.Fatalf("RESP%d: aborted transaction wrote: %q", proto, v)
+		}
+		// Without interference, the same WATCH transaction succeeds.
+		err = c.Watch(ctx, func(tx *redis.Tx) error {
+			_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				p.Set(ctx, "{acct}balance", 7, 0)
+				return nil
+			})
+			return err
+		}, "{acct}balance")
+		if err != nil {
+			t.Fatalf("RESP%d: unwatched-change EXEC failed: %v", proto, err)
+		}
+	}
+	r := Dial(t, srv.Addr)
+	for _, c := range [][2]string{
+		{"EXEC", "-ERR EXEC without MULTI\r\n"},
+		{"DISCARD", "-ERR DISCARD without MULTI\r\n"},
+		{"MULTI", "+OK\r\n"},
+		{"MULTI", "-ERR MULTI calls can not be nested\r\n"},
+		{"WATCH x", "-ERR WATCH inside MULTI is not allowed\r\n"},
+		{"SET {t}a 1", "+QUEUED\r\n"},
+		{"GET", "-ERR wrong number of arguments for 'get' command\r\n"},
+		{"EXEC", "-EXECABORT Transaction discarded because of previous errors.\r\n"},
+		{"GET {t}a", "$-1\r\n"},
+		{"MULTI", "+OK\r\n"},
+		{"SET foo 1", "+QUEUED\r\n"},
+		{"SET bar 1", "+QUEUED\r\n"},
+		{"EXEC", "-CROSSSLOT Keys in request don't hash to the same slot\r\n"},
+		{"MULTI", "+OK\r\n"},
+		{"DISCARD", "+OK\r\n"},
+	} {
+		r.Send(c[0] + "\r\n")
+		if got := r.ReadReply(); got != c[1] {
+			t.Errorf("%s: got %q want %q", c[0], got, c[1])
+		}
+	}
+}
