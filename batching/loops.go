@@ -38,7 +38,11 @@ func (s *Store) roundLoop() {
 func (s *Store) round() {
 	s.Stats.Rounds.Add(1)
 	roundStart := time.Now()
-	defer func() { s.Stats.RoundNanos.Add(uint64(time.Since(roundStart))) }()
+	defer func() {
+		d := time.Since(roundStart)
+		s.Stats.RoundNanos.Add(uint64(d))
+		s.Stats.RoundLatency.Observe(d)
+	}()
 	s.mu.Lock()
 	batches, msgs, ops := s.inReqs, s.inMsgs, s.inOps
 	s.inReqs, s.inMsgs, s.inOps = nil, nil, nil
@@ -409,8 +413,10 @@ func (s *Store) persist(work []regionMsg, out *outbox) error {
 			return err
 		}
 		if sync {
+			d := time.Since(start)
 			s.Stats.Fsyncs.Add(1)
-			s.Stats.FsyncNanos.Add(uint64(time.Since(start)))
+			s.Stats.FsyncNanos.Add(uint64(d))
+			s.Stats.FsyncLatency.Observe(d)
 		}
 		s.Stats.PersistedEntries.Add(uint64(entries))
 		s.Stats.PersistedBytes.Add(uint64(size))
@@ -540,6 +546,7 @@ func (s *Store) apply(a *engine.Applier, work []regionMsg) error {
 				}
 				if p != nil {
 					s.Stats.ProposeToApplyStartNanos.Add(uint64(applyStart.Sub(p.proposed)))
+					s.Stats.ProposeToCommit.Observe(applyStart.Sub(p.proposed))
 					done = append(done, p)
 				}
 			}
@@ -580,6 +587,10 @@ func (s *Store) apply(a *engine.Applier, work []regionMsg) error {
 	}
 	s.prepareSnapshots(touched)
 	now := time.Now()
+	if len(done) > 0 {
+		s.Stats.CommitToApply.Observe(now.Sub(applyStart))
+	}
+	s.Stats.ApplyBatchLatency.Observe(now.Sub(applyStart))
 	for _, p := range done {
 		s.Stats.ProposeToApplyNanos.Add(uint64(now.Sub(p.proposed)))
 		s.Stats.ProposeToApplyCount.Add(1)

@@ -598,6 +598,10 @@ type Stats struct {
 	ProposeToApplyNanos      atomic.Uint64
 	ProposeToApplyCount      atomic.Uint64
 	ProposeToApplyStartNanos atomic.Uint64
-	AppendQueueNanos         atomic.Uint64 // round hand-off to the append loop picking it up
-	AppendBatches            atomic.Uint64
+	// Latency distributions (exported on /metrics).
+	FsyncLatency      Histogram
+	RoundLatency      Histogram
+	ProposeToCommit   Histogram // proposal to the start of its apply (committed)
+	CommitToApply     Histogram // start of apply to its reply being released
+	ApplyBatchLatency Histogram
 }

@@ -21,6 +21,8 @@ type slot struct {
 	cl   *client
 	// watch: the slot carries a WATCH digest, not a reply to the client.
 	watch *watchEntry
+	// start is when an asynchronous slot was created (request latency).
+	start time.Time
 }
 
 // Complete implements batching.Completion.
@@ -106,6 +108,7 @@ func (cl *client) newSlot() *slot {
 		s = &slot{cl: cl}
 	}
 	s.w.RESP3 = cl.resp3
+	s.start = time.Time{}
 	cl.queue = append(cl.queue, s)
 	return s
 }
@@ -116,6 +119,9 @@ func (cl *client) drain() {
 	for _, s := range cl.queue {
 		if !s.done.Load() {
 			break
+		}
+		if !s.start.IsZero() {
+			cl.srv.requestLatency.Observe(time.Since(s.start))
 		}
 		if s.watch != nil {
 			s.watch.set(s.w.B)

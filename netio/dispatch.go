@@ -201,6 +201,7 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) {
 		// unanswered commands rides along in the same Region's entry, so
 		// it is applied in order after them.
 		sl := cl.newSlot()
+		sl.start = time.Now()
 		cl.batchFor().Add(region, engine.KindClient, argv, &sl.w, sl, 0)
 	case region.CanReadLocally():
 		s.readNow(cl, d, argv, cl.immediate())
@@ -422,6 +423,7 @@ func (s *Server) routeElsewhere(cl *client, r *batching.Region, argv [][]byte, f
 		return true
 	}
 	sl := cl.newSlot()
+	sl.start = time.Now()
 	s.fwd.forwardRegion(addr, r, argv, &sl.w, sl)
 	return true
 }

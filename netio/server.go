@@ -78,6 +78,8 @@ type Server struct {
 	confGen     atomic.Uint64 // bumped by CONFIG SET
 	passwordSet atomic.Bool
 
+	requestLatency batching.Histogram
+
 	totalConns    atomic.Uint64
 	rejectedConns atomic.Uint64
 	totalCommands atomic.Uint64

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -200,7 +201,7 @@ func runServer(args []string) error {
 		// Sample contention too, so `make profile` can explain waiting.
 		runtime.SetMutexProfileFraction(100)
 		runtime.SetBlockProfileRate(100000)
-		if pprofSrv, err = startPprof(f.pprof, log); err != nil {
+		if pprofSrv, err = startPprof(f.pprof, log, srv.WriteMetrics); err != nil {
 			log.Error("pprof", "err", err)
 		}
 	}
@@ -270,8 +271,12 @@ func loadIdent(db *engine.DB, storeID uint64) (storeIdent, error) {
 	return id, db.SetIdent(raw)
 }
 
-func startPprof(addr string, log *slog.Logger) (*http.Server, error) {
+func startPprof(addr string, log *slog.Logger, metrics func(io.Writer)) (*http.Server, error) {
 	mux := http.NewServeMux()
+	mux.HandleFunc("/metrics", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		metrics(w)
+	})
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
