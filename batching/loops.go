@@ -57,6 +57,7 @@ func (s *Store) round() {
 			req := b.reqs[i]
 			req.cmd = b.buf[req.start:req.end]
 			r := req.region
+			r.wake()
 			if req.cmd[0] == KindRead {
 				// The batch's buffer is recycled after this round.
 				req.cmd = append([]byte(nil), req.cmd...)
@@ -95,6 +96,16 @@ func (s *Store) round() {
 
 	for _, m := range msgs {
 		r := m.region
+		switch {
+		case isQuiesceHeartbeat(&m.m):
+			if !r.leader.Load() {
+				r.quiesced = true
+			}
+		case m.m.Type == raftpb.MsgHeartbeatResp, m.m.Type == raftpb.MsgStorageAppendResp, m.m.Type == raftpb.MsgStorageApplyResp:
+			// Answers to what the Region itself sent: no reason to wake.
+		default:
+			r.wake()
+		}
 		if err := r.rn.Step(m.m); err != nil && err != raft.ErrStepLocalMsg {
 			s.log.Debug("step", "region", r.id, "type", m.m.Type, "err", err)
 		}
@@ -102,9 +113,14 @@ func (s *Store) round() {
 	}
 	if s.tickDue {
 		s.tickDue = false
+		if t := s.cfg.Transport; t != nil {
+			t.Keepalive()
+		}
 		for _, r := range s.regions {
-			r.rn.Tick()
-			s.touch(r)
+			s.tickRegion(r)
+			if r.quiesced {
+				continue
+			}
 			s.updateCompactFloor(r)
 			if r.snapRequested.Load() {
 				// An idle Region has no apply work to prepare it after:

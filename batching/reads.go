@@ -127,6 +127,7 @@ func (s *Store) tickReads(now time.Time) {
 		if !r.leader.Load() || r.single.Load() || !r.readsWanted.Load() {
 			continue
 		}
+		r.wake()
 		if time.Duration(r.leaseUntil.Load()-now.UnixNano()) < 3*s.cfg.TickInterval && !r.leaseRenewing {
 			r.readsWanted.Store(false)
 			r.leaseRenewing = true

@@ -38,6 +38,9 @@ type Region struct {
 	readReqs []request // reads waiting for this round's ReadIndex
 	// leaseRenewing: a lease ReadIndex is outstanding (round loop).
 	leaseRenewing bool
+	// Quiescence (round loop): asleep, and ticks without activity.
+	quiesced  bool
+	idleTicks int
 	// leaseBarrier: only a ReadIndex sent after this may renew the lease
 	// (set when leadership is being handed over).
 	leaseBarrier time.Time

@@ -71,6 +71,11 @@ type Transport struct {
 	// hook to partition a node without network namespaces).
 	blocked atomic.Pointer[map[uint64]bool]
 
+	// lastHeard: unix ns of the last frame from each peer (keepalives
+	// included), for store liveness.
+	heardMu   sync.Mutex
+	lastHeard map[uint64]int64
+
 	FramesSent    atomic.Uint64
 	MessagesSent  atomic.Uint64
 	BytesSent     atomic.Uint64
@@ -115,7 +120,7 @@ func NewTransport(cfg TransportConfig) (*Transport, error) {
 		return nil, fmt.Errorf("raft listen on %s: %w", cfg.ListenAddr, err)
 	}
 	t := &Transport{cfg: cfg, log: cfg.Logger.With("component", "transport"), ln: ln, peers: map[uint64]*peer{}, stop: make(chan struct{}), conns: map[net.Conn]struct{}{},
-		info: map[uint64]PeerInfo{}}
+		info: map[uint64]PeerInfo{}, lastHeard: map[uint64]int64{}}
 	cfg.Self.StoreID = cfg.StoreID
 	t.info[cfg.StoreID] = cfg.Self
 	for id, addr := range cfg.Peers {
@@ -211,6 +216,32 @@ func appendRaftFrame(dst []byte, from uint64, msgs []RegionMessage) ([]byte, err
 	}
 	binary.BigEndian.PutUint32(dst[start:], uint32(len(dst)-start-4))
 	return dst, nil
+}
+
+// Keepalive sends every peer an empty frame so it knows this store is
+// alive even when all Regions are quiesced.
+func (t *Transport) Keepalive() {
+	for id, p := range t.peers {
+		if t.isBlocked(id) {
+			continue
+		}
+		frame, _ := appendRaftFrame(nil, t.cfg.StoreID, nil)
+		select {
+		case p.queue <- frame:
+		default:
+		}
+	}
+}
+
+// PeerAlive reports whether store id sent anything recently.
+func (t *Transport) PeerAlive(id uint64) bool {
+	if t.isBlocked(id) {
+		return false
+	}
+	t.heardMu.Lock()
+	last := t.lastHeard[id]
+	t.heardMu.Unlock()
+	return time.Since(time.Unix(0, last)) < 2*time.Second
 }
 
 // Send queues one frame of msgs for store `to`. It never blocks: when the
@@ -476,6 +507,11 @@ func (t *Transport) serveIncoming(c net.Conn) error {
 			return err
 		}
 		h := t.handler.Load()
+		if !t.isBlocked(from) {
+			t.heardMu.Lock()
+			t.lastHeard[from] = time.Now().UnixNano()
+			t.heardMu.Unlock()
+		}
 		switch kind {
 		case frameRaft:
 			msgs, err := decodeRaftFrame(body)

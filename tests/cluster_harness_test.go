@@ -198,3 +198,51 @@ func (c *Cluster) WaitChecksumsAgree(t testing.TB, token string, want int) {
 	}
 	t.Fatalf("checksums %q incomplete after 20s:\n%s", token, strings.Join(last, "\n---\n"))
 }
+
+// TestClusterFailoverFromQuiescence kills a leader while every Region is
+// idle (quiesced: no ticks, no heartbeats): followers must notice the dead
+// store and elect new leaders, and every key stays readable and writable.
+func TestClusterFailoverFromQuiescence(t *testing.T) {
+	c := StartCluster(t, 3, "--raft-tick-ms", "50")
+	ctx := context.Background()
+	cl := c.Client(t, 0)
+	for k := 0; k < 200; k++ {
+		if err := cl.Set(ctx, fmt.Sprintf("q%d", k), k, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(2 * time.Second) // idle long enough to quiesce (20 ticks of 50 ms)
+	counts := c.LeaderCounts(0)
+	victim := 1
+	for s, n := range counts {
+		if n > counts[victim] {
+			victim = s
+		}
+	}
+	c.Nodes[victim-1].Kill()
+	alive := 0
+	if victim == 1 {
+		alive = 1
+	}
+	rc := redis.NewClient(&redis.Options{Addr: c.Nodes[alive].Addr, MaxRetries: -1, ReadTimeout: 3 * time.Second})
+	defer rc.Close()
+	deadline := time.Now().Add(15 * time.Second)
+	for k := 0; k < 200; k++ {
+		for {
+			err := rc.Set(ctx, fmt.Sprintf("q%d", k), k+1000, 0).Err()
+			if err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("key q%d still unwritable 15s after killing store %d: %v", k, victim, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	for k := 0; k < 200; k++ {
+		v, err := rc.Get(ctx, fmt.Sprintf("q%d", k)).Result()
+		if err != nil || v != strconv.Itoa(k+1000) {
+			t.Fatalf("q%d: %q %v", k, v, err)
+		}
+	}
+}
