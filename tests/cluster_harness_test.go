@@ -23,6 +23,21 @@ type Cluster struct {
 // and waits until every Region has a leader.
 func StartCluster(t testing.TB, n int, extra ...string) *Cluster {
 	t.Helper()
+	for attempt := 0; ; attempt++ {
+		c, err := tryStartCluster(t, n, extra...)
+		if err == nil {
+			c.WaitLeaders(30 * time.Second)
+			return c
+		}
+		if err != errPortTaken || attempt == 4 {
+			t.Fatal(err)
+		}
+	}
+}
+
+// tryStartCluster starts the members on fresh ports; if one of the ports
+// was taken meanwhile, it stops what it started and reports errPortTaken.
+func tryStartCluster(t testing.TB, n int, extra ...string) (*Cluster, error) {
 	c := &Cluster{t: t}
 	var members []string
 	raftPorts := make([]int, n)
@@ -37,11 +52,16 @@ func StartCluster(t testing.TB, n int, extra ...string) *Cluster {
 		s.Args = append([]string{"--node-id", strconv.Itoa(i + 1), "--raft-addr", fmt.Sprintf("127.0.0.1:%d", raftPorts[i]),
 			"--initial-cluster", c.Initial}, extra...)
 		t.Cleanup(s.Kill)
-		s.start()
+		if err := s.tryStart(); err != nil {
+			for _, started := range c.Nodes {
+				started.Kill()
+			}
+			s.Kill()
+			return nil, err
+		}
 		c.Nodes = append(c.Nodes, s)
 	}
-	c.WaitLeaders(30 * time.Second)
-	return c
+	return c, nil
 }
 
 // Regions returns NEOKV REGIONS as seen by node i: region id -> leader store.

@@ -7,6 +7,7 @@ package tests
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -66,30 +67,47 @@ type Server struct {
 }
 
 // StartServer starts `neokv server` on a free port with a fresh data
-// directory (unless dir is given through WithDir) and extra flags.
+// directory and extra flags.
 func StartServer(t testing.TB, extra ...string) *Server {
 	t.Helper()
 	s := &Server{t: t, Dir: t.TempDir(), Args: extra}
-	s.Addr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	// Registered first so that a process that never answers is killed too.
 	t.Cleanup(s.Kill)
-	s.start()
-	return s
+	for attempt := 0; ; attempt++ {
+		s.Addr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		err := s.tryStart()
+		if err == nil {
+			return s
+		}
+		if err != errPortTaken || attempt == 4 {
+			t.Fatal(err)
+		}
+	}
 }
 
 func (s *Server) start() {
 	s.t.Helper()
+	if err := s.tryStart(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// errPortTaken: the port picked by freePort was taken before the server
+// bound it (freePort closes its probe listener; another process may grab
+// the port in between). Callers pick new ports and try again.
+var errPortTaken = errors.New("address already in use")
+
+func (s *Server) tryStart() error {
 	args := append([]string{"server", "--addr", s.Addr, "--dir", s.Dir}, s.Args...)
 	s.cmd = exec.Command(neokvBin, args...)
 	logPath := filepath.Join(s.Dir, "server.log")
 	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		s.t.Fatal(err)
+		return err
 	}
 	s.log = f
 	s.cmd.Stdout, s.cmd.Stderr = f, f
 	if err := s.cmd.Start(); err != nil {
-		s.t.Fatalf("start neokv: %v", err)
+		return fmt.Errorf("start neokv: %w", err)
 	}
 	s.done = make(chan error, 1)
 	go func(cmd *exec.Cmd, done chan error) { done <- cmd.Wait() }(s.cmd, s.done)
@@ -98,7 +116,12 @@ func (s *Server) start() {
 		select {
 		case err := <-s.done:
 			s.done <- err
-			s.t.Fatalf("neokv exited during startup: %v\n%s", err, s.Log())
+			s.cmd = nil
+			_ = s.log.Close()
+			if strings.Contains(s.Log(), "address already in use") {
+				return errPortTaken
+			}
+			return fmt.Errorf("neokv exited during startup: %v\n%s", err, s.Log())
 		default:
 		}
 		c, err := net.DialTimeout("tcp", s.Addr, 200*time.Millisecond)
@@ -107,14 +130,14 @@ func (s *Server) start() {
 			_ = c.SetReadDeadline(time.Now().Add(time.Second))
 			line, err := bufio.NewReader(c).ReadString('\n')
 			c.Close()
-			// With --requirepass the server answers PING with -NOAUTH.
+			// -NOAUTH means up, behind --requirepass.
 			if err == nil && (strings.HasPrefix(line, "+PONG") || strings.HasPrefix(line, "-NOAUTH")) {
-				return
+				return nil
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	s.t.Fatalf("neokv did not answer PING on %s\n%s", s.Addr, s.Log())
+	return fmt.Errorf("neokv did not answer PING on %s\n%s", s.Addr, s.Log())
 }
 
 // Log returns what the server printed so far.
