@@ -303,6 +303,14 @@ func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) {
 		cl.immediate().Error("ERR wrong number of arguments for '" + cmd.name + "' command")
 		return
 	}
+	if d.Merge == engine.MergeKeyPairs && s.cfg.Cluster {
+		// MSET must be atomic; across Regions of a cluster (different
+		// replica sets and logs) that needs cross-Region transactions,
+		// which do not exist yet: refuse as Redis Cluster does. On a single
+		// node the parts go into the same round, one log write.
+		cl.immediate().Error(engine.ErrCrossSlot)
+		return
+	}
 	type partArgs struct {
 		region *batching.Region
 		argv   [][]byte
