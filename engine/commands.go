@@ -48,6 +48,11 @@ type Command struct {
 	Summary  string
 	ACL      []string
 	Exec     func(c *Ctx, argv [][]byte)
+	// KeysFunc, if set, gives the key positions of commands whose keys
+	// follow a count (ZUNION numkeys k1 k2 ..., LMPOP, ZINTERCARD), which
+	// FirstKey/LastKey/Step cannot express. KeysOf uses it; Keys, which
+	// sees only argc, falls back to FirstKey..LastKey (the first key).
+	KeysFunc func(argv [][]byte) []int
 }
 
 // Keys returns the positions of argv that are keys.
@@ -71,6 +76,20 @@ func (cmd *Command) Keys(argc int, fn func(i int)) {
 	}
 }
 
+// KeysOf calls fn with the positions of argv that are keys: KeysFunc's
+// answer if the command has one, else Keys's.
+func (cmd *Command) KeysOf(argv [][]byte, fn func(i int)) {
+	if cmd.KeysFunc == nil {
+		cmd.Keys(len(argv), fn)
+		return
+	}
+	for _, i := range cmd.KeysFunc(argv) {
+		if i > 0 && i < len(argv) {
+			fn(i)
+		}
+	}
+}
+
 // Commands returns the data command table keyed by lowercase name.
 func Commands() map[string]*Command {
 	t := map[string]*Command{}
@@ -82,6 +101,11 @@ func Commands() map[string]*Command {
 	add(stringCommands()...)
 	add(keyCommands()...)
 	add(txnCommands()...)
+	add(hashCommands()...)
+	add(setCommands()...)
+	add(objectCommands()...)
+	add(listCommands()...)
+	add(zsetCommands()...)
 	return t
 }
 

@@ -85,7 +85,7 @@ func (c *rowCache) epochOf(key []byte) uint64 {
 // fill caches a record read from Pebble, unless a writer touched the shard
 // since epoch (the read may be stale) or the shard is full.
 func (c *rowCache) fill(key, rec []byte, epoch uint64) {
-	if len(rec) > c.maxValue {
+	if len(rec) > c.maxValue || (rec != nil && Type(rec[0]) != TypeString) {
 		return
 	}
 	s := c.shard(key)
@@ -102,10 +102,14 @@ func (c *rowCache) fill(key, rec []byte, epoch uint64) {
 }
 
 // put publishes a record written by the apply loop (nil: deleted). The
-// entry stays dirty until clean is called after the batch commits. A
-// record too large to cache removes the entry instead: readers then read
-// Pebble, which shows the old value until the commit and the new one after,
-// and the epoch bump stops any fill of the old value.
+// entry stays dirty until clean is called after the batch commits.
+//
+// Only string records (and deletions) are published early. A collection's
+// metadata must be read together with its sub-keys, which only Pebble
+// holds, and a string too large to cache is left to Pebble as well: for
+// those the entry is removed, so readers read Pebble, which shows the old
+// value until the commit and the new one after. The epoch bump stops the
+// fill of anything read before.
 func (c *rowCache) put(key, rec []byte) {
 	s := c.shard(key)
 	s.mu.Lock()
@@ -114,17 +118,20 @@ func (c *rowCache) put(key, rec []byte) {
 		s.bytes -= entryCost(key, old.rec)
 		delete(s.m, string(key))
 	}
-	if len(rec) <= c.maxValue {
+	if rec == nil || (len(rec) <= c.maxValue && Type(rec[0]) == TypeString) {
 		s.m[string(key)] = &rowEntry{rec: copyOrNil(rec), dirty: true}
 		s.bytes += entryCost(key, rec)
 	}
 	s.mu.Unlock()
 }
 
-// clean marks key's entry committed.
+// clean marks key's entry committed. It bumps the epoch again: a reader
+// that read Pebble before the commit (for a key put removed) must not
+// fill its now stale record.
 func (c *rowCache) clean(key []byte) {
 	s := c.shard(key)
 	s.mu.Lock()
+	s.epoch++
 	if e := s.m[string(key)]; e != nil {
 		e.dirty = false
 	}

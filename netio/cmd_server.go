@@ -176,7 +176,7 @@ func (s *Server) cmdCommand(cl *client, argv [][]byte) {
 			return
 		}
 		var keys [][]byte
-		c.data.Keys(len(args), func(i int) { keys = append(keys, args[i]) })
+		c.data.KeysOf(args, func(i int) { keys = append(keys, args[i]) })
 		w.Array(len(keys))
 		for _, k := range keys {
 			w.Bulk(k)

@@ -159,7 +159,7 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) {
 	argv[0] = cmd.nameB // apply looks commands up by canonical name
 	var region *batching.Region
 	multi := false
-	d.Keys(len(argv), func(i int) {
+	d.KeysOf(argv, func(i int) {
 		r := s.store.Route(slots.Of(argv[i]))
 		if region == nil {
 			region = r
@@ -319,7 +319,7 @@ func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) {
 	var parts []*partArgs
 	byRegion := map[*batching.Region]*partArgs{}
 	nkeys := 0
-	d.Keys(len(argv), func(i int) {
+	d.KeysOf(argv, func(i int) {
 		r := s.store.Route(slots.Of(argv[i]))
 		p := byRegion[r]
 		if p == nil {

@@ -170,7 +170,7 @@ func (s *Server) cmdExec(cl *client, _ [][]byte) {
 		}
 	}
 	for _, q := range queued {
-		q.cmd.data.Keys(len(q.argv), func(i int) { note(q.argv[i]) })
+		q.cmd.data.KeysOf(q.argv, func(i int) { note(q.argv[i]) })
 	}
 	for _, we := range watched {
 		note(we.key)
