@@ -585,8 +585,15 @@ func (s *Store) apply(a *engine.Applier, work []regionMsg) error {
 		}
 	}
 	entries, commands := a.Stats()
+	var written [][]byte
+	if s.cfg.OnApplied != nil {
+		written = append(written, a.Written()...)
+	}
 	if err := a.Commit(); err != nil {
 		return err
+	}
+	if len(written) > 0 {
+		s.cfg.OnApplied(written)
 	}
 	s.Stats.ApplyBatches.Add(1)
 	s.Stats.AppliedEntries.Add(uint64(entries))

@@ -58,6 +58,9 @@ type Config struct {
 	// CheckpointInterval is how often applied data is flushed out of
 	// Pebble's memtable so that the log behind it can be deleted.
 	CheckpointInterval time.Duration
+	// OnApplied, if set, is told the keys each apply batch changed, after
+	// it committed (blocking commands wait on them). It must be cheap.
+	OnApplied func(keys [][]byte)
 	// Transport connects the store to its peers; nil for a single node.
 	Transport *Transport
 	// InitialStores are the stores of a cluster being created: each new

@@ -286,18 +286,21 @@ func (a *Applier) InvalidateCache() {
 	}
 }
 
+// Written returns the keys the batch changed so far (copies; valid until
+// the next Commit), for waking clients blocked on them.
+func (a *Applier) Written() [][]byte { return a.ctx.written }
+
 // cleanCache marks the batch's cache entries committed and trims the cache.
 func (a *Applier) cleanCache() {
 	c := a.ctx.cache
-	if c == nil {
-		return
-	}
-	for _, k := range a.ctx.written {
-		c.clean(k)
+	if c != nil {
+		for _, k := range a.ctx.written {
+			c.clean(k)
+		}
+		c.trim()
 	}
 	clear(a.ctx.written)
 	a.ctx.written = a.ctx.written[:0]
-	c.trim()
 }
 
 // Stats returns the entries and commands applied since the last Commit.

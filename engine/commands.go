@@ -101,6 +101,10 @@ func Commands() map[string]*Command {
 	add(stringCommands()...)
 	add(keyCommands()...)
 	add(txnCommands()...)
+	for _, c := range BlockingCommands() {
+		// Applied as their non-blocking attempt; the front end blocks.
+		add(c)
+	}
 	add(hashCommands()...)
 	add(setCommands()...)
 	add(objectCommands()...)

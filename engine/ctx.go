@@ -222,10 +222,9 @@ func (c *Ctx) dropSubKeys(r *rec) {
 // published puts a write of the apply loop in the row cache (nil record:
 // deleted) and remembers the key, to mark it clean once the batch commits.
 func (c *Ctx) published(key, rec []byte) {
-	if c.cache == nil {
-		return
+	if c.cache != nil {
+		c.cache.put(key, rec)
 	}
-	c.cache.put(key, rec)
 	c.written = append(c.written, copyBytes(key))
 }
 

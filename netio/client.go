@@ -52,6 +52,10 @@ type client struct {
 	forwarded bool
 	// lastWriteRegion is the Region of the connection's last write (WAIT).
 	lastWriteRegion *batching.Region
+	// Blocking commands waiting for data; gone is set when the connection
+	// closes (read by other goroutines).
+	blocked []*blocked
+	gone    atomic.Bool
 	// Transaction state (MULTI/EXEC/WATCH).
 	multi    bool
 	multiErr bool

@@ -36,6 +36,10 @@ type command struct {
 
 func (s *Server) commandTable() map[string]*command {
 	t := map[string]*command{}
+	s.blockingCmds = map[string]bool{}
+	for name := range engine.BlockingCommands() {
+		s.blockingCmds[name] = true
+	}
 	for name, d := range engine.Commands() {
 		c := &command{name: name, arity: d.Arity, flags: d.Flags, first: d.FirstKey, last: d.LastKey, step: d.Step, group: d.Group, acl: d.ACL, data: d}
 		t[name] = c
@@ -120,6 +124,10 @@ func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 	cl.lastCmd.Store(cmd)
 	if cmd.handler != nil {
 		cmd.handler(cl, argv)
+		return true
+	}
+	if s.blockingCmds[cmd.name] {
+		s.block(cl, cmd, argv)
 		return true
 	}
 	s.execData(cl, cmd, argv)

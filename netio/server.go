@@ -79,6 +79,8 @@ type Server struct {
 	passwordSet atomic.Bool
 
 	requestLatency batching.Histogram
+	blockedReg     blockRegistry
+	blockingCmds   map[string]bool
 
 	totalConns    atomic.Uint64
 	rejectedConns atomic.Uint64
@@ -251,6 +253,8 @@ func (s *Server) OnClose(c gnet.Conn, _ error) gnet.Action {
 		s.mu.Lock()
 		delete(s.clients, cl.id)
 		s.mu.Unlock()
+		cl.gone.Store(true)
+		cl.dropBlocked()
 		if cl.batch != nil {
 			s.store.Submit(cl.batch)
 			cl.batch = nil

@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -144,6 +145,9 @@ func runServer(args []string) error {
 	}
 	metaState := meta.NewState()
 	fatal := make(chan error, 1)
+	// The front end, created after the store, wants to hear which keys each
+	// apply batch changed (to wake blocked clients).
+	var onApplied atomic.Pointer[func([][]byte)]
 	store, err := batching.Open(batching.Config{
 		StoreID:       ident.StoreID,
 		DB:            db,
@@ -152,6 +156,11 @@ func runServer(args []string) error {
 		Transport:     transport,
 		InitialStores: stores,
 		SystemRegions: []batching.SystemRegion{{ID: meta.RegionID, SM: metaState}},
+		OnApplied: func(keys [][]byte) {
+			if h := onApplied.Load(); h != nil {
+				(*h)(keys)
+			}
+		},
 		TickInterval:  time.Duration(f.tickMS) * time.Millisecond,
 		ElectionTicks: f.electTicks,
 		LogGCCount:    f.logGCCount,
@@ -188,6 +197,8 @@ func runServer(args []string) error {
 		UnsafeStaleReads: f.unsafeReads,
 	})
 	if err == nil {
+		h := srv.KeysChanged
+		onApplied.Store(&h)
 		err = srv.Start()
 	}
 	if err != nil {

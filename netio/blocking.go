@@ -1,0 +1,289 @@
+package netio
+
+import (
+	"bytes"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/neokv/neokv/batching"
+	"github.com/neokv/neokv/engine"
+	"github.com/neokv/neokv/resp"
+	"github.com/neokv/neokv/slots"
+)
+
+// Blocking commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN,
+// BZPOPMAX, BZMPOP). Each attempt is the command's non-blocking form,
+// applied through Raft by the Region's leader like any write (engine's
+// BlockingCommands). When it finds nothing, the client stays blocked: its
+// reply slot stays open (so its later pipelined commands wait behind it, as
+// in Redis) and the attempt is made again when an apply batch on this node
+// changes one of its keys — followers apply too, so a client on any node is
+// woken — or, as a safety net, every pollInterval; at the deadline it gets
+// a null reply. Inside MULTI the command never blocks.
+
+const blockPollInterval = time.Second
+
+type blocked struct {
+	s    *Server
+	cl   *client
+	cmd  *command
+	argv [][]byte // copies
+	keys []string
+	out  *slot // the client's reply slot
+	bulk bool  // BLMOVE/BRPOPLPUSH: "nothing" is a null bulk string
+
+	resp3 bool
+
+	mu       sync.Mutex
+	pending  *attemptWriter // the attempt in flight (or last)
+	inFlight bool
+	again    bool // a key changed while an attempt was in flight
+	expired  bool
+	finished bool
+	timer    *time.Timer
+	poll     *time.Timer
+	attemptW slotWriter
+}
+
+// slotWriter is the Completion of one attempt.
+type slotWriter struct{ b *blocked }
+
+func (sw slotWriter) Complete(uint64) { sw.b.attemptDone() }
+
+// blockRegistry finds the blocked clients of a key.
+type blockRegistry struct {
+	mu    sync.Mutex
+	byKey map[string]map[*blocked]struct{}
+	n     atomic.Int64
+}
+
+func (r *blockRegistry) add(b *blocked) {
+	r.mu.Lock()
+	if r.byKey == nil {
+		r.byKey = map[string]map[*blocked]struct{}{}
+	}
+	for _, k := range b.keys {
+		m := r.byKey[k]
+		if m == nil {
+			m = map[*blocked]struct{}{}
+			r.byKey[k] = m
+		}
+		m[b] = struct{}{}
+	}
+	r.mu.Unlock()
+	r.n.Add(1)
+}
+
+func (r *blockRegistry) remove(b *blocked) {
+	r.mu.Lock()
+	for _, k := range b.keys {
+		if m := r.byKey[k]; m != nil {
+			delete(m, b)
+			if len(m) == 0 {
+				delete(r.byKey, k)
+			}
+		}
+	}
+	r.mu.Unlock()
+	r.n.Add(-1)
+}
+
+// KeysChanged is the store's OnApplied hook: wake whoever waits on keys.
+func (s *Server) KeysChanged(keys [][]byte) {
+	r := &s.blockedReg
+	if r.n.Load() == 0 {
+		return
+	}
+	var wake []*blocked
+	r.mu.Lock()
+	for _, k := range keys {
+		for b := range r.byKey[string(k)] {
+			wake = append(wake, b)
+		}
+	}
+	r.mu.Unlock()
+	for _, b := range wake {
+		b.retry()
+	}
+}
+
+// timeoutArg is where a blocking command's timeout is.
+func timeoutArg(name string, argv [][]byte) []byte {
+	switch name {
+	case "blmpop", "bzmpop":
+		return argv[1]
+	}
+	return argv[len(argv)-1]
+}
+
+// block runs a blocking command outside MULTI.
+func (s *Server) block(cl *client, cmd *command, argv [][]byte) {
+	d := cmd.data
+	deadline, msg := engine.ParseBlockingTimeout(timeoutArg(cmd.name, argv), time.Now().UnixMilli())
+	if msg != "" {
+		cl.immediate().Error(msg)
+		return
+	}
+	var region *batching.Region
+	cross := false
+	var keys []string
+	d.KeysOf(argv, func(i int) {
+		keys = append(keys, string(argv[i]))
+		r := s.store.Route(slots.Of(argv[i]))
+		if region == nil {
+			region = r
+		} else if r != region {
+			cross = true
+		}
+	})
+	if cross {
+		cl.immediate().Error(engine.ErrCrossSlot)
+		return
+	}
+	if region == nil {
+		// Malformed (e.g. numkeys out of range): the attempt reports it.
+		region = s.store.Route(0)
+	}
+	b := &blocked{s: s, cl: cl, cmd: cmd, keys: keys, out: cl.newSlot(),
+		bulk: cmd.name == "blmove" || cmd.name == "brpoplpush", resp3: cl.resp3}
+	b.argv = cloneArgv(argv)
+	b.argv[0] = cmd.nameB
+	b.attemptW = slotWriter{b}
+	cl.blocked = append(cl.blocked, b)
+	s.blockedReg.add(b)
+	if deadline > 0 {
+		b.timer = time.AfterFunc(time.Until(time.UnixMilli(deadline)), b.timeout)
+	}
+	b.mu.Lock()
+	b.startAttempt()
+	b.mu.Unlock()
+}
+
+// startAttempt proposes the non-blocking form; b.mu is held.
+func (b *blocked) startAttempt() {
+	b.inFlight, b.again = true, false
+	s := b.s
+	region := s.store.Route(0)
+	if len(b.keys) > 0 {
+		region = s.store.Route(slots.OfString(b.keys[0]))
+	}
+	wr := &attemptWriter{}
+	wr.w.RESP3 = b.resp3
+	if addr, ok := s.remoteLeader(b.cl, region); ok {
+		s.fwd.forwardRegion(addr, region, b.argv, &wr.w, b.attemptW)
+		b.pending = wr
+		return
+	}
+	batch := batching.NewBatch()
+	batch.Add(region, engine.KindClient, b.argv, &wr.w, b.attemptW, 0)
+	b.pending = wr
+	s.store.Submit(batch)
+}
+
+// attemptDone handles the reply of an attempt.
+func (b *blocked) attemptDone() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.inFlight = false
+	rep := b.pending.w.B
+	if b.finished {
+		return
+	}
+	nothing := bytes.Equal(rep, []byte("*-1\r\n")) || bytes.Equal(rep, []byte("_\r\n")) || (b.bulk && bytes.Equal(rep, []byte("$-1\r\n")))
+	if !nothing || b.expired || b.cl.gone.Load() {
+		if nothing && b.bulk {
+			b.out.w.Null()
+		} else if nothing {
+			b.out.w.NullArray()
+		} else {
+			b.out.w.Raw(rep)
+		}
+		b.finishLocked()
+		return
+	}
+	if b.again {
+		b.startAttempt()
+		return
+	}
+	// Wait for a write to one of the keys; poll now and then in case a
+	// wake-up was missed (a write applied between attempt and reply).
+	if b.poll == nil {
+		b.poll = time.AfterFunc(blockPollInterval, b.retry)
+	} else {
+		b.poll.Reset(blockPollInterval)
+	}
+}
+
+// retry makes a new attempt now, or after the one in flight.
+func (b *blocked) retry() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.finished {
+		return
+	}
+	if b.inFlight {
+		b.again = true
+		return
+	}
+	if b.cl.gone.Load() {
+		b.finishLocked()
+		return
+	}
+	b.startAttempt()
+}
+
+func (b *blocked) timeout() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.finished {
+		return
+	}
+	b.expired = true
+	if b.inFlight {
+		return // the attempt's reply decides
+	}
+	if b.bulk {
+		b.out.w.Null()
+	} else {
+		b.out.w.NullArray()
+	}
+	b.finishLocked()
+}
+
+// finishLocked releases the client's reply; b.mu is held.
+func (b *blocked) finishLocked() {
+	b.finished = true
+	if b.timer != nil {
+		b.timer.Stop()
+	}
+	if b.poll != nil {
+		b.poll.Stop()
+	}
+	b.s.blockedReg.remove(b)
+	b.out.Complete(0)
+}
+
+// attemptWriter holds one attempt's reply.
+type attemptWriter struct {
+	w resp.Writer
+}
+
+// dropBlocked forgets a closed connection's blocked commands.
+func (cl *client) dropBlocked() {
+	for _, b := range cl.blocked {
+		b.mu.Lock()
+		if !b.finished {
+			b.finished = true
+			if b.timer != nil {
+				b.timer.Stop()
+			}
+			if b.poll != nil {
+				b.poll.Stop()
+			}
+			b.s.blockedReg.remove(b)
+		}
+		b.mu.Unlock()
+	}
+	cl.blocked = nil
+}

@@ -1,0 +1,124 @@
+package tests
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+func TestBlockingCommands(t *testing.T) {
+	srv := StartServer(t)
+	ctx := context.Background()
+	for _, proto := range []int{2, 3} {
+		waiter := srv.Client(t, proto)
+		pusher := srv.Client(t, proto)
+		// BLPOP is woken by a push from another client.
+		got := make(chan []string, 1)
+		go func() {
+			v, _ := waiter.BLPop(ctx, 10*time.Second, "{bq}1", "{bq}2").Result()
+			got <- v
+		}()
+		time.Sleep(100 * time.Millisecond)
+		if err := pusher.RPush(ctx, "{bq}2", "x").Err(); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case v := <-got:
+			if len(v) != 2 || v[0] != "{bq}2" || v[1] != "x" {
+				t.Fatalf("RESP%d BLPOP: %v", proto, v)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("RESP%d BLPOP not woken by RPUSH", proto)
+		}
+		// Timeouts are honoured: null reply, not an error or a hang.
+		start := time.Now()
+		if err := waiter.BRPop(ctx, 300*time.Millisecond, "bq-empty").Err(); !errors.Is(err, redis.Nil) {
+			t.Fatalf("RESP%d BRPOP timeout: %v", proto, err)
+		}
+		if d := time.Since(start); d < 250*time.Millisecond || d > 3*time.Second {
+			t.Fatalf("RESP%d BRPOP timeout took %v", proto, d)
+		}
+		// Data already there: no blocking.
+		pusher.Del(ctx, "{m}src", "{m}dst", "bz")
+		pusher.RPush(ctx, "{m}src", "a", "b")
+		if v, err := waiter.BLMove(ctx, "{m}src", "{m}dst", "LEFT", "RIGHT", time.Second).Result(); err != nil || v != "a" {
+			t.Fatalf("RESP%d BLMOVE: %q %v", proto, v, err)
+		}
+		pusher.ZAdd(ctx, "bz", redis.Z{Score: 2, Member: "two"}, redis.Z{Score: 1, Member: "one"})
+		if v, err := waiter.BZPopMin(ctx, time.Second, "bz").Result(); err != nil || v.Member != "one" || v.Score != 1 {
+			t.Fatalf("RESP%d BZPOPMIN: %+v %v", proto, v, err)
+		}
+		// Inside MULTI a blocking command does not block.
+		cmds, err := waiter.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.BLPop(ctx, 5*time.Second, "{n}none")
+			p.Set(ctx, "{n}k", "v", 0)
+			return nil
+		})
+		if err != nil && !errors.Is(err, redis.Nil) {
+			t.Fatalf("RESP%d MULTI BLPOP: %v %v", proto, cmds, err)
+		}
+		if cmds[1].(*redis.StatusCmd).Val() != "OK" {
+			t.Fatalf("RESP%d MULTI after BLPOP: %v", proto, cmds)
+		}
+	}
+	r := Dial(t, srv.Addr)
+	for _, c := range [][2]string{
+		{"BLPOP q -1", "-ERR timeout is negative\r\n"},
+		{"BLPOP q abc", "-ERR timeout is not a float or out of range\r\n"},
+		{"BLPOP foo bar 1", "-CROSSSLOT Keys in request don't hash to the same slot\r\n"},
+		{"SET str v", "+OK\r\n"},
+		{"BLPOP str 1", "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"},
+	} {
+		r.Send(c[0] + "\r\n")
+		if got := r.ReadReply(); got != c[1] {
+			t.Errorf("%s: got %q want %q", c[0], got, c[1])
+		}
+	}
+	// A client that disconnects while blocked does not steal a later push.
+	gone := Dial(t, srv.Addr)
+	gone.Send("BLPOP steal 0\r\n")
+	time.Sleep(100 * time.Millisecond)
+	gone.c.Close()
+	time.Sleep(100 * time.Millisecond)
+	c := srv.Client(t, 2)
+	c.RPush(ctx, "steal", "v")
+	time.Sleep(300 * time.Millisecond)
+	if n, _ := c.LLen(ctx, "steal").Result(); n != 1 {
+		t.Fatalf("a disconnected BLPOP consumed the push: llen %d", n)
+	}
+}
+
+// TestBlockingOnFollower: a client blocked on a node that does not lead
+// the key's Region is woken by a push made through another node.
+func TestBlockingOnFollower(t *testing.T) {
+	c := StartCluster(t, 3)
+	ctx := context.Background()
+	got := make(chan []string, 3)
+	for i := range c.Nodes {
+		cl := c.Client(t, i)
+		go func(cl *redis.Client, key string) {
+			v, _ := cl.BLPop(ctx, 15*time.Second, key).Result()
+			got <- v
+		}(cl, "fq"+string(rune('a'+i)))
+	}
+	time.Sleep(200 * time.Millisecond)
+	p := c.Client(t, 0)
+	for i := range c.Nodes {
+		if err := p.RPush(ctx, "fq"+string(rune('a'+i)), "v").Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 3; i++ {
+		select {
+		case v := <-got:
+			if len(v) != 2 || v[1] != "v" {
+				t.Fatalf("BLPOP: %v", v)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("a blocked client was not woken")
+		}
+	}
+}
