@@ -149,6 +149,9 @@ func (s *Server) block(cl *client, cmd *command, argv [][]byte) {
 		bulk: cmd.name == "blmove" || cmd.name == "brpoplpush", resp3: cl.resp3}
 	b.argv = cloneArgv(argv)
 	b.argv[0] = cmd.nameB
+	// As in Redis, a blocked client's later commands wait for it.
+	b.out.fence = true
+	cl.fences++
 	b.attemptW = slotWriter{b}
 	cl.blocked = append(cl.blocked, b)
 	s.blockedReg.add(b)

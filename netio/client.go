@@ -23,6 +23,9 @@ type slot struct {
 	watch *watchEntry
 	// start is when an asynchronous slot was created (request latency).
 	start time.Time
+	// fence: later commands of the connection wait until this one is
+	// answered (a keyspace read that runs after its own ReadIndex round).
+	fence bool
 }
 
 // Complete implements batching.Completion.
@@ -56,6 +59,8 @@ type client struct {
 	// closes (read by other goroutines).
 	blocked []*blocked
 	gone    atomic.Bool
+	// fences counts fence slots not yet answered.
+	fences int
 	// Transaction state (MULTI/EXEC/WATCH).
 	multi    bool
 	multiErr bool
@@ -126,6 +131,10 @@ func (cl *client) drain() {
 		}
 		if !s.start.IsZero() {
 			cl.srv.requestLatency.Observe(time.Since(s.start))
+		}
+		if s.fence {
+			s.fence = false
+			cl.fences--
 		}
 		if s.watch != nil {
 			s.watch.set(s.w.B)

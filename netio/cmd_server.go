@@ -434,8 +434,10 @@ func parseMemory(v string) (int64, error) {
 	return n * mult, nil
 }
 
-func (s *Server) cmdDBSize(cl *client, _ [][]byte) {
-	cl.immediate().Int(s.db.KeysInSlots(0, slots.Count-1))
+func (s *Server) cmdDBSize(cl *client, argv [][]byte) {
+	s.keyspaceRead(cl, argv, func(w *resp.Writer, _ [][]byte) {
+		w.Int(s.db.KeysInSlots(0, slots.Count-1))
+	})
 }
 
 func (s *Server) cmdFlush(cl *client, argv [][]byte) {
@@ -524,7 +526,9 @@ func (s *Server) waitReplicas(cl *client, r *batching.Region, want, t int64) {
 	}()
 }
 
-func (s *Server) cmdKeys(cl *client, argv [][]byte) {
+func (s *Server) cmdKeys(cl *client, argv [][]byte) { s.keyspaceRead(cl, argv, s.keysTo) }
+
+func (s *Server) keysTo(w *resp.Writer, argv [][]byte) {
 	var keys [][]byte
 	match := argv[1]
 	if string(match) == "*" {
@@ -533,7 +537,6 @@ func (s *Server) cmdKeys(cl *client, argv [][]byte) {
 	_, err := s.db.ScanSlots(0, slots.Count-1, math.MaxInt, engine.ScanOptions{Match: match, Now: time.Now().UnixMilli()}, func(k []byte) {
 		keys = append(keys, append([]byte(nil), k...))
 	})
-	w := cl.immediate()
 	if err != nil {
 		w.Error("ERR " + err.Error())
 		return
@@ -544,8 +547,9 @@ func (s *Server) cmdKeys(cl *client, argv [][]byte) {
 	}
 }
 
-func (s *Server) cmdScan(cl *client, argv [][]byte) {
-	w := cl.immediate()
+func (s *Server) cmdScan(cl *client, argv [][]byte) { s.keyspaceRead(cl, argv, s.scanTo) }
+
+func (s *Server) scanTo(w *resp.Writer, argv [][]byte) {
 	cursor, err := strconv.ParseUint(string(argv[1]), 10, 64)
 	if err != nil {
 		w.Error("ERR invalid cursor")
@@ -611,8 +615,9 @@ func (s *Server) cmdScan(cl *client, argv [][]byte) {
 	}
 }
 
-func (s *Server) cmdRandomKey(cl *client, _ [][]byte) {
-	w := cl.immediate()
+func (s *Server) cmdRandomKey(cl *client, argv [][]byte) { s.keyspaceRead(cl, argv, s.randomKeyTo) }
+
+func (s *Server) randomKeyTo(w *resp.Writer, _ [][]byte) {
 	k, err := s.db.RandomKey(0, slots.Count-1, time.Now().UnixMilli())
 	if err != nil {
 		w.Error("ERR " + err.Error())

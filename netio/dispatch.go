@@ -95,7 +95,7 @@ func (s *Server) lookup(name []byte) *command {
 // nothing, when the command must wait for the connection's earlier commands.
 func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 	cmd := s.lookup(argv[0])
-	if cmd != nil && cmd.barrier && cl.inFlight() {
+	if cl.fences > 0 || (cmd != nil && cmd.barrier && cl.inFlight()) {
 		return false
 	}
 	s.totalCommands.Add(1)

@@ -49,6 +49,7 @@ type fwdConn struct {
 	kick    chan struct{}
 	pending chan fwdReq // written, waiting for replies
 	conn    net.Conn
+	resp3   bool
 }
 
 func newForwarder() *forwarder {
@@ -82,8 +83,15 @@ func cloneArgv(argv [][]byte) [][]byte {
 
 func (f *forwarder) send(addr string, q fwdReq) {
 	w, done, argv := q.w, q.done, q.argv
+	// Replies come back in the protocol of the link: RESP3 clients use a
+	// link of their own that said HELLO 3.
+	key := addr
+	resp3 := w != nil && w.RESP3
+	if resp3 {
+		key += "|resp3"
+	}
 	f.mu.Lock()
-	c := f.conns[addr]
+	c := f.conns[key]
 	if c == nil {
 		select {
 		case <-f.stop:
@@ -93,8 +101,8 @@ func (f *forwarder) send(addr string, q fwdReq) {
 			return
 		default:
 		}
-		c = &fwdConn{f: f, addr: addr, kick: make(chan struct{}, 1), pending: make(chan fwdReq, 1<<16)}
-		f.conns[addr] = c
+		c = &fwdConn{f: f, addr: addr, resp3: resp3, kick: make(chan struct{}, 1), pending: make(chan fwdReq, 1<<16)}
+		f.conns[key] = c
 		f.wg.Add(1)
 		go func() { defer f.wg.Done(); c.run() }()
 	}
@@ -144,7 +152,11 @@ func (c *fwdConn) run() {
 		}
 		// Tell the leader this is a forwarding link: it must answer, never
 		// forward again (no loops while leadership moves).
-		if _, err := conn.Write(appendRESP(nil, [][]byte{[]byte("neokv"), []byte("forwarded")})); err != nil {
+		hello := appendRESP(nil, [][]byte{[]byte("neokv"), []byte("forwarded")})
+		if c.resp3 {
+			hello = appendRESP(hello, [][]byte{[]byte("HELLO"), []byte("3")})
+		}
+		if _, err := conn.Write(hello); err != nil {
 			_ = conn.Close()
 			c.failAll()
 			continue
@@ -157,8 +169,11 @@ func (c *fwdConn) run() {
 
 func (c *fwdConn) serve(conn net.Conn) {
 	readDone := make(chan error, 1)
-	marker := make(chan struct{}, 1)
+	marker := make(chan struct{}, 2)
 	c.pending <- fwdReq{done: chanDone(marker)}
+	if c.resp3 {
+		c.pending <- fwdReq{done: chanDone(marker)} // the HELLO 3 reply
+	}
 	go func() { readDone <- c.readReplies(conn) }()
 	kick := true
 	for {

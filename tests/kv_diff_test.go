@@ -139,12 +139,17 @@ func encodeCommand(args []string) string {
 func runDiffScripts(t *testing.T, scripts []diffScript, pipelined bool) {
 	neo := StartServer(t)
 	logOnFailure(t, neo)
-	ref := StartRedis(t)
+	runDiffScriptsOn(t, neo.Addr, StartRedis(t), scripts, pipelined)
+}
+
+// runDiffScriptsOn is runDiffScripts against a NeoKV server at neoAddr
+// (a cluster node, say) and a reference server already started.
+func runDiffScriptsOn(t *testing.T, neoAddr string, ref *RedisServer, scripts []diffScript, pipelined bool) {
 	for _, sc := range scripts {
 		sc := sc
 		t.Run(sc.name, func(t *testing.T) {
 			resp3, lines := parseDiffScript(t, sc.name, sc.script)
-			a, b := Dial(t, neo.Addr), Dial(t, ref.Addr)
+			a, b := Dial(t, neoAddr), Dial(t, ref.Addr)
 			for _, c := range []*RawConn{a, b} {
 				if got := c.Do("FLUSHALL"); got != "+OK\r\n" {
 					t.Fatalf("FLUSHALL: %q", got)

@@ -200,7 +200,11 @@ func hsNormalize(t *testing.T, raw string, mode byte) string {
 func hsRunDiff(t *testing.T, scripts []hsScript) {
 	neo := StartServer(t)
 	logOnFailure(t, neo)
-	ref := StartRedis(t)
+	hsRunDiffOn(t, neo.Addr, StartRedis(t), scripts)
+}
+
+// hsRunDiffOn is hsRunDiff against a NeoKV server at neoAddr.
+func hsRunDiffOn(t *testing.T, neoAddr string, ref *RedisServer, scripts []hsScript) {
 	for _, proto := range []string{"2", "3"} {
 		for _, pipelined := range []bool{false, true} {
 			for _, sc := range scripts {
@@ -210,7 +214,7 @@ func hsRunDiff(t *testing.T, scripts []hsScript) {
 				}
 				t.Run(name, func(t *testing.T) {
 					lines := hsParseScript(t, sc.name, sc.script)
-					a, b := Dial(t, neo.Addr), Dial(t, ref.Addr)
+					a, b := Dial(t, neoAddr), Dial(t, ref.Addr)
 					for _, c := range []*RawConn{a, b} {
 						if got := c.Do("FLUSHALL"); got != "+OK\r\n" {
 							t.Fatalf("FLUSHALL: %q", got)
