@@ -126,7 +126,9 @@ func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 		cmd.handler(cl, argv)
 		return true
 	}
-	if s.blockingCmds[cmd.name] {
+	// A forwarded attempt is answered at once: the node the client is on
+	// does the waiting (a shared forwarding link must never block).
+	if s.blockingCmds[cmd.name] && !cl.forwarded {
 		s.block(cl, cmd, argv)
 		return true
 	}
