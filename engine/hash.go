@@ -352,6 +352,12 @@ func execHRandField(c *Ctx, argv [][]byte) {
 		hsRandomMembers(c, argv, TypeHash, l, withValues)
 		return
 	}
+	hsRandomSingle(c, argv, TypeHash)
+}
+
+// hsRandomSingle answers HRANDFIELD key / SRANDMEMBER key without a count:
+// one element picked with the entry's seed, or null for a missing key.
+func hsRandomSingle(c *Ctx, argv [][]byte, typ Type) {
 	start := len(c.W.B)
 	recs, v, ok := c.hsOpen(argv[1:2])
 	if !ok {
@@ -363,7 +369,7 @@ func execHRandField(c *Ctx, argv [][]byte) {
 		c.W.Null()
 		return
 	}
-	if r.m.typ != TypeHash {
+	if r.m.typ != typ {
 		c.W.Error(ErrWrongType)
 		return
 	}

@@ -314,32 +314,7 @@ func execSRandMember(c *Ctx, argv [][]byte) {
 		hsRandomMembers(c, argv, TypeSet, l, false)
 		return
 	}
-	start := len(c.W.B)
-	recs, v, ok := c.hsOpen(argv[1:2])
-	if !ok {
-		return
-	}
-	defer func() { c.hsDone(v, recs, start) }()
-	r := &recs[0]
-	if !r.live {
-		c.W.Null()
-		return
-	}
-	if r.m.typ != TypeSet {
-		c.W.Error(ErrWrongType)
-		return
-	}
-	prefix := appendSubPrefix(nil, r.slot, r.key, r.m.version)
-	it := v.iter(prefix)
-	if it == nil {
-		return
-	}
-	if !hsRandomOne(it, prefix, r.m.count, c.hsRng(argv, &r.m)) {
-		v.setErr(it.Error())
-		v.setErr(errCorruptMeta)
-		return
-	}
-	c.W.Bulk(it.Key()[len(prefix):])
+	hsRandomSingle(c, argv, TypeSet)
 }
 
 func execSMove(c *Ctx, argv [][]byte) {
