@@ -9,8 +9,11 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-func TestBlockingCommands(t *testing.T) {
-	srv := StartServer(t)
+func TestBlockingCommands(t *testing.T) { checkBlocking(t, StartServer(t)) }
+
+// checkBlocking checks the blocking pops through srv: wake-ups, timeouts,
+// no blocking inside MULTI, errors, and disconnects while blocked.
+func checkBlocking(t *testing.T, srv *Server) {
 	ctx := context.Background()
 	for _, proto := range []int{2, 3} {
 		waiter := srv.Client(t, proto)

@@ -8,8 +8,20 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-func TestMultiExecWatch(t *testing.T) {
-	srv := StartServer(t)
+func TestMultiExecWatch(t *testing.T) { checkMultiExecWatch(t, StartServer(t)) }
+
+// TestTxnAndBlockingOnClusterNode runs the transaction and blocking checks
+// against a node of a 3-node cluster: its commands go to Region leaders on
+// other nodes through forwarding, and the blocked clients are woken by
+// applies on a replica.
+func TestTxnAndBlockingOnClusterNode(t *testing.T) {
+	c := StartCluster(t, 3)
+	t.Run("multi-exec-watch", func(t *testing.T) { checkMultiExecWatch(t, c.Nodes[1]) })
+	t.Run("blocking", func(t *testing.T) { checkBlocking(t, c.Nodes[2]) })
+}
+
+// checkMultiExecWatch checks MULTI/EXEC/DISCARD/WATCH through srv.
+func checkMultiExecWatch(t *testing.T, srv *Server) {
 	ctx := context.Background()
 	for _, proto := range []int{2, 3} {
 		c := srv.Client(t, proto)
