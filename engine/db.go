@@ -105,6 +105,14 @@ func (db *DB) Close() error { return db.pdb.Close() }
 // Flush forces the memtable to disk (used before taking file-level snapshots in tests).
 func (db *DB) Flush() error { return db.pdb.Flush() }
 
+// RowCacheStats returns the row cache's counters (zero when disabled).
+func (db *DB) RowCacheStats() RowCacheStats {
+	if db.rows == nil {
+		return RowCacheStats{}
+	}
+	return db.rows.stats()
+}
+
 // Metrics returns Pebble's metrics, for INFO.
 func (db *DB) Metrics() *pebble.Metrics { return db.pdb.Metrics() }
 

@@ -747,6 +747,7 @@ func (s *Server) neokvLines() []string {
 	if fsyncs > 0 {
 		avgSync = strconv.FormatFloat(float64(st.FsyncNanos.Load())/float64(fsyncs)/1000, 'f', 1, 64)
 	}
+	rc := s.db.RowCacheStats()
 	return []string{
 		"store_id:" + strconv.FormatUint(s.store.StoreID(), 10),
 		"regions:" + strconv.Itoa(len(s.store.Regions())),
@@ -769,6 +770,10 @@ func (s *Server) neokvLines() []string {
 		"apply_batch_avg_usec:" + ratio(st.ApplyNanos.Load()/1000, st.ApplyBatches.Load()),
 		"propose_to_apply_avg_usec:" + ratio(st.ProposeToApplyNanos.Load()/1000, st.ProposeToApplyCount.Load()),
 		"propose_to_apply_start_avg_usec:" + ratio(st.ProposeToApplyStartNanos.Load()/1000, st.ProposeToApplyCount.Load()),
+		"row_cache_hits:" + strconv.FormatUint(rc.Hits, 10),
+		"row_cache_misses:" + strconv.FormatUint(rc.Misses, 10),
+		"row_cache_entries:" + strconv.FormatInt(rc.Entries, 10),
+		"row_cache_bytes:" + strconv.FormatInt(rc.Bytes, 10),
 	}
 }
 

@@ -36,6 +36,10 @@ func (s *Server) WriteMetrics(w io.Writer) {
 	if b := st.ApplyBatches.Load(); b > 0 {
 		gauge("neokv_commands_per_apply_batch", "Commands per apply batch since start.", float64(st.AppliedCommands.Load())/float64(b))
 	}
+	rc := s.db.RowCacheStats()
+	counter("neokv_row_cache_hits_total", "Row cache lookups answered from memory.", rc.Hits)
+	counter("neokv_row_cache_misses_total", "Row cache lookups that went to Pebble.", rc.Misses)
+	gauge("neokv_row_cache_bytes", "Bytes held by the row cache.", float64(rc.Bytes))
 	if t := s.store.Transport(); t != nil {
 		counter("neokv_transport_frames_total", "Frames queued to peer stores (one per destination per round).", t.FramesSent.Load())
 		counter("neokv_transport_messages_total", "Raft messages sent to peer stores.", t.MessagesSent.Load())
