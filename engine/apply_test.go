@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -138,10 +139,9 @@ func TestExpireIndexCleanup(t *testing.T) {
 	}
 }
 
-// BenchmarkApplySet applies entries of 200 SETs of 100-byte values over
-// 100k keys (redis-benchmark -r 100000 -d 100), after a warm-up that wrote
-// every key once: the steady state of the apply loop.
-func BenchmarkApplySet(b *testing.B) {
+// applySetBench applies entries of 200 SETs of 100-byte values, the keys
+// chosen by key(i) for the i-th SET; setup runs untimed first.
+func applySetBench(b *testing.B, setup func(apply func(start int)), key func(i int) []byte) {
 	db, err := Open(b.TempDir(), Options{CacheSize: 64 << 20, MemTableSize: 64 << 20})
 	if err != nil {
 		b.Fatal(err)
@@ -149,10 +149,6 @@ func BenchmarkApplySet(b *testing.B) {
 	defer db.Close()
 	a := db.NewApplier(Commands())
 	val := bytes.Repeat([]byte("x"), 100)
-	keys := make([][]byte, 100000)
-	for i := range keys {
-		keys[i] = []byte(fmt.Sprintf("key:%012d", i))
-	}
 	const perEntry = 200
 	var e EntryEncoder
 	ws := make([]*resp.Writer, perEntry)
@@ -162,7 +158,7 @@ func BenchmarkApplySet(b *testing.B) {
 	apply := func(start int) {
 		e.Begin(EntryHeader{Now: 1})
 		for j := 0; j < perEntry; j++ {
-			e.Add(KindClient, [][]byte{[]byte("set"), keys[(start+j*7919)%len(keys)], val})
+			e.Add(KindClient, [][]byte{[]byte("set"), key(start + j), val})
 		}
 		for _, w := range ws {
 			w.Reset()
@@ -174,14 +170,37 @@ func BenchmarkApplySet(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	for i := 0; i < len(keys); i += perEntry {
-		apply(i)
-	}
+	setup(apply)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i += perEntry {
-		apply(i * 31)
+		apply(i)
 	}
+}
+
+// BenchmarkApplySet applies SETs over 100k keys (redis-benchmark -r 100000
+// -d 100), after a warm-up that wrote every key once: the steady state of
+// the apply loop.
+func BenchmarkApplySet(b *testing.B) {
+	keys := make([][]byte, 100000)
+	for i := range keys {
+		keys[i] = []byte(fmt.Sprintf("key:%012d", i))
+	}
+	key := func(i int) []byte { return keys[(i*7919)%len(keys)] }
+	applySetBench(b, func(apply func(int)) {
+		for i := 0; i < len(keys); i += 200 {
+			apply(i)
+		}
+	}, key)
+}
+
+// BenchmarkApplyInsert applies SETs of keys never stored before (an
+// ingest, or the first pass of redis-benchmark -r): every SET must learn
+// that nothing is there to replace.
+func BenchmarkApplyInsert(b *testing.B) {
+	buf := []byte("key:{tag}:")
+	key := func(i int) []byte { return strconv.AppendInt(buf[:len("key:{tag}:")], int64(i)+1e11, 10) }
+	applySetBench(b, func(func(int)) {}, key)
 }
 
 func BenchmarkEntryEncode(b *testing.B) {

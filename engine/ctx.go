@@ -129,6 +129,9 @@ func (c *Ctx) lookup(key []byte) (rec, bool) {
 		}
 		epoch = c.cache.epochOf(key)
 	}
+	if c.db.keys != nil && !c.db.keys.mayContain(key) {
+		return r, true
+	}
 	c.keyBuf = appendMetaKey(c.keyBuf[:0], r.slot, key)
 	v, closer, err := c.r.Get(c.keyBuf)
 	if err == pebble.ErrNotFound {
@@ -173,6 +176,10 @@ func (c *Ctx) lookupString(key []byte) (r rec, ok bool) {
 // putMeta stores m as key's metadata, replacing whatever r holds, and keeps
 // the expiry index and the key counts in step.
 func (c *Ctx) putMeta(r *rec, m *meta) {
+	if c.db.keys != nil {
+		// Before the record is visible anywhere (cache, batch commit).
+		c.db.keys.add(r.key, !r.physical)
+	}
 	if r.physical {
 		if r.m.typ != TypeString && (m.typ != r.m.typ || m.version != r.m.version) {
 			c.dropSubKeys(r)

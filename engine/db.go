@@ -26,7 +26,11 @@ type Options struct {
 	RowCacheBytes int64
 	// RowCacheMaxValue is the largest record the row cache holds (0: 4 KiB).
 	RowCacheMaxValue int
-	Logger           *slog.Logger
+	// KeyFilterBytes bounds the Bloom filter of stored keys that spares
+	// inserts and reads of absent keys a Pebble lookup (0: 256 MiB, about
+	// 200M keys; negative: off).
+	KeyFilterBytes int64
+	Logger         *slog.Logger
 }
 
 // DB is one store's Pebble instance and the in-memory state derived from it.
@@ -39,6 +43,8 @@ type DB struct {
 	checksums  map[uint16]RegionChecksum
 	// rows is the row cache shared by the apply loops and the readers.
 	rows *rowCache
+	// keys knows which keys were never stored (nil: off).
+	keys *keyFilter
 	// slotKeys counts metadata records per slot (live or expired but not yet
 	// deleted, as Redis counts them). Rebuilt by a scan on open, maintained
 	// by apply after each committed batch.
@@ -92,6 +98,12 @@ func Open(dir string, o Options) (*DB, error) {
 		o.RowCacheMaxValue = 4 << 10
 	}
 	db := &DB{pdb: pdb, popts: popts, checksums: map[uint16]RegionChecksum{}, maxBulkLen: o.MaxBulkLen, log: o.Logger, rows: newRowCache(o.RowCacheBytes, o.RowCacheMaxValue)}
+	if o.KeyFilterBytes == 0 {
+		o.KeyFilterBytes = 256 << 20
+	}
+	if o.KeyFilterBytes > 0 {
+		db.keys = newKeyFilter(o.KeyFilterBytes)
+	}
 	if err := db.countKeys(); err != nil {
 		_ = pdb.Close()
 		return nil, err
@@ -113,12 +125,23 @@ func (db *DB) RowCacheStats() RowCacheStats {
 	return db.rows.stats()
 }
 
+// KeyFilterBytes returns the memory held by the filter of stored keys.
+func (db *DB) KeyFilterBytes() int64 {
+	if db.keys == nil {
+		return 0
+	}
+	return db.keys.bytes()
+}
+
 // Metrics returns Pebble's metrics, for INFO.
 func (db *DB) Metrics() *pebble.Metrics { return db.pdb.Metrics() }
 
 func (db *DB) countKeys() error {
-	err := eachMeta(db.pdb, 0, slots.Count-1, func(slot uint16, _ []byte, _ *meta) bool {
+	err := eachMeta(db.pdb, 0, slots.Count-1, func(slot uint16, key []byte, _ *meta) bool {
 		db.slotKeys[slot].Add(1)
+		if db.keys != nil {
+			db.keys.add(key, true)
+		}
 		return true
 	})
 	if err != nil {

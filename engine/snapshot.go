@@ -227,8 +227,14 @@ func (db *DB) IngestRegionSnapshot(st *StagedSnapshot, desc RegionDesc) error {
 	}
 	if desc.StartSlot <= desc.EndSlot {
 		counts := make(map[uint16]int64)
-		err := eachMeta(db.pdb, desc.StartSlot, desc.EndSlot, func(slot uint16, _ []byte, _ *meta) bool {
+		// The ingested keys join the key filter only now, after they
+		// became visible in Pebble; no read of this Region is served here
+		// meanwhile: the caller advances its applied index afterwards.
+		err := eachMeta(db.pdb, desc.StartSlot, desc.EndSlot, func(slot uint16, key []byte, _ *meta) bool {
 			counts[slot]++
+			if db.keys != nil {
+				db.keys.add(key, true)
+			}
 			return true
 		})
 		if err != nil {

@@ -27,6 +27,7 @@ func StartCluster(t testing.TB, n int, extra ...string) *Cluster {
 		c, err := tryStartCluster(t, n, extra...)
 		if err == nil {
 			c.WaitLeaders(30 * time.Second)
+			c.waitBalanced(30 * time.Second)
 			return c
 		}
 		if err != errPortTaken || attempt == 4 {
@@ -52,6 +53,12 @@ func tryStartCluster(t testing.TB, n int, extra ...string) (*Cluster, error) {
 		s.Args = append([]string{"--node-id", strconv.Itoa(i + 1), "--raft-addr", fmt.Sprintf("127.0.0.1:%d", raftPorts[i]),
 			"--initial-cluster", c.Initial}, extra...)
 		t.Cleanup(s.Kill)
+		node := i + 1
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("node%d log (last lines):\n%s", node, logTail(s.Log(), 30))
+			}
+		})
 		if err := s.tryStart(); err != nil {
 			for _, started := range c.Nodes {
 				started.Kill()
@@ -109,6 +116,32 @@ func (c *Cluster) WaitLeaders(timeout time.Duration) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	c.t.Fatalf("cluster: not every Region got a leader within %v", timeout)
+}
+
+// waitBalanced waits until the MetaServer's balancer has nothing left to
+// move (every store leads within one Region of every other), so that a
+// test's commands do not meet a planned leadership transfer: during one a
+// Region answers TRYAGAIN, which the tests' clients do not retry.
+func (c *Cluster) waitBalanced(timeout time.Duration) {
+	c.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		counts := c.LeaderCounts(0)
+		lo, hi, total := -1, 0, 0
+		for store := 1; store <= len(c.Nodes); store++ {
+			n := counts[store]
+			total += n
+			hi = max(hi, n)
+			if lo < 0 || n < lo {
+				lo = n
+			}
+		}
+		if total > 0 && total == len(c.Regions(0)) && hi-lo <= 1 {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	c.t.Fatalf("cluster: Region leaders not balanced within %v: %v", timeout, c.LeaderCounts(0))
 }
 
 // LeaderCounts returns how many Regions each store leads (as node i sees it).
@@ -265,4 +298,18 @@ func TestClusterFailoverFromQuiescence(t *testing.T) {
 			t.Fatalf("q%d: %q %v", k, v, err)
 		}
 	}
+}
+
+// logTail returns the last n lines of a server log that are not DEBUG.
+func logTail(log string, n int) string {
+	var kept []string
+	for _, l := range strings.Split(log, "\n") {
+		if l != "" && !strings.Contains(l, "level=DEBUG") {
+			kept = append(kept, l)
+		}
+	}
+	if len(kept) > n {
+		kept = kept[len(kept)-n:]
+	}
+	return strings.Join(kept, "\n")
 }

@@ -1,0 +1,145 @@
+package engine
+
+import (
+	"hash/maphash"
+	"math/bits"
+	"sync"
+	"sync/atomic"
+)
+
+// keyFilter answers "was this key possibly ever stored here?" without
+// touching Pebble. A write of a key the store has never held (an insert:
+// the common case under load generators and real ingest) must still learn
+// that nothing is there to replace, and a Pebble Get that misses walks
+// every memtable and level: ~10 µs on this machine, half the CPU of an
+// insert-heavy apply loop (profiles/README.md). The filter turns that miss
+// into one or a few cache-line reads, like RocksDB's memtable whole-key
+// bloom filter, but covering the whole store.
+//
+// It is a chain of blocked Bloom filters (every probe of a key within one
+// 64-byte block): when the newest one has taken its capacity of new keys,
+// one of twice the size is added, so it never needs rebuilding; a lookup
+// asks each. Keys are never removed: a deleted key just costs a Pebble read
+// again. It is local memory, filled on open by the key-count scan, by
+// every metadata write (before the write is visible anywhere, so a reader
+// told "absent" read before the write) and by snapshot ingestion.
+type keyFilter struct {
+	seed  maphash.Seed
+	gens  atomic.Pointer[[]*bloomGen] // replaced whole under grow
+	grow  sync.Mutex
+	limit int64 // bytes the chain may reach; beyond it the last filter fills up
+}
+
+// bloomGen is one blocked Bloom filter of 2^n 512-bit blocks.
+type bloomGen struct {
+	words []atomic.Uint64
+	mask  uint64 // block count - 1
+	cap   int64  // new keys it takes before the next one is added
+	added atomic.Int64
+}
+
+const (
+	bloomBitsPerKey = 10
+	bloomProbes     = 7
+	bloomMinKeys    = 1 << 20
+)
+
+func newKeyFilter(limitBytes int64) *keyFilter { return newKeyFilterSized(bloomMinKeys, limitBytes) }
+
+// newKeyFilterSized starts with a filter for firstKeys keys.
+func newKeyFilterSized(firstKeys, limitBytes int64) *keyFilter {
+	f := &keyFilter{seed: maphash.MakeSeed(), limit: limitBytes}
+	gens := []*bloomGen{newBloomGen(firstKeys)}
+	f.gens.Store(&gens)
+	return f
+}
+
+func newBloomGen(keys int64) *bloomGen {
+	need := max(uint64(keys*bloomBitsPerKey/512), 1)
+	blocks := uint64(1) << bits.Len64(need-1) // the power of two at or above need
+	return &bloomGen{words: make([]atomic.Uint64, blocks*8), mask: blocks - 1, cap: int64(blocks * 512 / bloomBitsPerKey)}
+}
+
+func (f *keyFilter) hash(key []byte) uint64 { return maphash.Bytes(f.seed, key) }
+
+// add records key. isNew says the store did not hold the key before (it
+// counts toward the filter's capacity); re-adding a present key is cheap.
+func (f *keyFilter) add(key []byte, isNew bool) {
+	h := f.hash(key)
+	gens := *f.gens.Load()
+	g := gens[len(gens)-1]
+	g.set(h)
+	if isNew && g.added.Add(1) == g.cap {
+		f.addGen(g)
+	}
+}
+
+// addGen appends a filter twice the size of full, unless one was already
+// added or the memory limit is reached.
+func (f *keyFilter) addGen(full *bloomGen) {
+	f.grow.Lock()
+	defer f.grow.Unlock()
+	gens := *f.gens.Load()
+	if gens[len(gens)-1] != full {
+		return
+	}
+	var total int64
+	for _, g := range gens {
+		total += int64(len(g.words)) * 8
+	}
+	next := newBloomGen(full.cap * 2)
+	if total+int64(len(next.words))*8 > f.limit {
+		return
+	}
+	grown := append(append(make([]*bloomGen, 0, len(gens)+1), gens...), next)
+	f.gens.Store(&grown)
+}
+
+// mayContain reports false only if key was never added.
+func (f *keyFilter) mayContain(key []byte) bool {
+	h := f.hash(key)
+	for _, g := range *f.gens.Load() {
+		if g.test(h) {
+			return true
+		}
+	}
+	return false
+}
+
+// block returns the first word of h's block (from h's low bits).
+func (g *bloomGen) block(h uint64) uint64 { return (h & g.mask) * 8 }
+
+// probeBits returns the word from whose top bits the probe positions are
+// taken 9 at a time: a multiply by an odd constant, so they depend on all
+// of h and not only on the low bits that chose the block.
+func probeBits(h uint64) uint64 { return h * 0x9E3779B97F4A7C15 }
+
+func (g *bloomGen) set(h uint64) {
+	base, p := g.block(h), probeBits(h)
+	for i := 0; i < bloomProbes; i++ {
+		bit := p >> 55
+		g.words[base+bit/64].Or(1 << (bit % 64))
+		p <<= 9
+	}
+}
+
+func (g *bloomGen) test(h uint64) bool {
+	base, p := g.block(h), probeBits(h)
+	for i := 0; i < bloomProbes; i++ {
+		bit := p >> 55
+		if g.words[base+bit/64].Load()&(1<<(bit%64)) == 0 {
+			return false
+		}
+		p <<= 9
+	}
+	return true
+}
+
+// bytes returns the memory the chain holds.
+func (f *keyFilter) bytes() int64 {
+	var n int64
+	for _, g := range *f.gens.Load() {
+		n += int64(len(g.words)) * 8
+	}
+	return n
+}
