@@ -15,7 +15,8 @@ port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));pri
 wait_up() { for _ in $(seq 100); do redis-cli -p $1 PING >/dev/null 2>&1 && return; sleep 0.1; done; echo "port $1 did not come up"; exit 1; }
 RM=$(port); RA=$(port); NK=$(port)
 redis-server --port $RM --bind 127.0.0.1 --dir $TMP --save "" --appendonly no --daemonize no >$TMP/mem.log 2>&1 & PIDS+=($!)
-mkdir -p $TMP/always && redis-server --port $RA --bind 127.0.0.1 --dir $TMP/always --save "" --appendonly yes --appendfsync always --daemonize no >$TMP/always.log 2>&1 & PIDS+=($!)
+mkdir -p $TMP/always
+redis-server --port $RA --bind 127.0.0.1 --dir $TMP/always --save "" --appendonly yes --appendfsync always --daemonize no >$TMP/always.log 2>&1 & PIDS+=($!)
 /tmp/neokv-bench-bin server --addr 127.0.0.1:$NK --dir $TMP/neokv >$TMP/neokv.log 2>&1 & PIDS+=($!)
 wait_up $RM; wait_up $RA; wait_up $NK
 rb() { redis-benchmark -p $1 -q -t $2 -n $N -c 50 -P $3 -r 100000 -d 100 2>&1 | tr '\r' '\n' | awk '/requests per second/ {print $2; exit}'; }
