@@ -2,8 +2,9 @@
 // encoding of every Redis type, the execution of data commands against a
 // Pebble batch (writes, at apply time) or the live database (reads), expiry,
 // the Region state machine's apply of committed Raft entries, the per-Region
-// Raft state (log entries, hard state, apply state, region descriptor) and
-// slot-range snapshots.
+// Raft state (log entries, hard state, apply state, region descriptor),
+// slot-range snapshots, and two local accelerators in front of Pebble that
+// never change an apply's result: the row cache and the key filter.
 //
 // Key layout (one Pebble instance per store):
 //
