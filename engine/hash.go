@@ -113,6 +113,9 @@ func hashField(c *Ctx, key, field []byte, fn func(val []byte, found bool)) {
 	fn(val, found)
 }
 
+func execHDel(c *Ctx, argv [][]byte) { hsRemove(c, argv, TypeHash) }
+func execHLen(c *Ctx, argv [][]byte) { hsCount(c, argv, TypeHash) }
+
 func execHGet(c *Ctx, argv [][]byte) {
 	hashField(c, argv[1], argv[2], func(val []byte, found bool) {
 		if found {
@@ -167,46 +170,6 @@ func execHMGet(c *Ctx, argv [][]byte) {
 			c.W.Null()
 		}
 	}
-}
-
-func execHDel(c *Ctx, argv [][]byte) {
-	w, ok := c.hsOpenWrite(argv[1], TypeHash)
-	if !ok {
-		return
-	}
-	defer w.release()
-	var deleted int64
-	for _, field := range argv[2:] {
-		if !w.exists {
-			break
-		}
-		_, found, ok := w.get(c, field)
-		if !ok {
-			return
-		}
-		if found {
-			w.del(c, field)
-			deleted++
-			if w.m.count == 0 {
-				break
-			}
-		}
-	}
-	w.finish(c)
-	c.W.Int(deleted)
-}
-
-func execHLen(c *Ctx, argv [][]byte) {
-	r, ok := c.hsLookup(argv[1], TypeHash)
-	if !ok {
-		return
-	}
-	defer r.release()
-	if !r.live {
-		c.W.Int(0)
-		return
-	}
-	c.W.Int(int64(r.m.count))
 }
 
 // hgetAll is HKEYS, HVALS and HGETALL: streamed from one iterator, the

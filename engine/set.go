@@ -76,32 +76,8 @@ func execSAdd(c *Ctx, argv [][]byte) {
 	c.W.Int(added)
 }
 
-func execSRem(c *Ctx, argv [][]byte) {
-	w, ok := c.hsOpenWrite(argv[1], TypeSet)
-	if !ok {
-		return
-	}
-	defer w.release()
-	var removed int64
-	for _, m := range argv[2:] {
-		if !w.exists {
-			break
-		}
-		_, found, ok := w.get(c, m)
-		if !ok {
-			return
-		}
-		if found {
-			w.del(c, m)
-			removed++
-			if w.m.count == 0 {
-				break
-			}
-		}
-	}
-	w.finish(c)
-	c.W.Int(removed)
-}
+func execSRem(c *Ctx, argv [][]byte)  { hsRemove(c, argv, TypeSet) }
+func execSCard(c *Ctx, argv [][]byte) { hsCount(c, argv, TypeSet) }
 
 func execSMembers(c *Ctx, argv [][]byte) {
 	start := len(c.W.B)
@@ -174,19 +150,6 @@ func isMembers(c *Ctx, argv [][]byte, multi bool) {
 
 func execSIsMember(c *Ctx, argv [][]byte)  { isMembers(c, argv, false) }
 func execSMIsMember(c *Ctx, argv [][]byte) { isMembers(c, argv, true) }
-
-func execSCard(c *Ctx, argv [][]byte) {
-	r, ok := c.hsLookup(argv[1], TypeSet)
-	if !ok {
-		return
-	}
-	defer r.release()
-	if !r.live {
-		c.W.Int(0)
-		return
-	}
-	c.W.Int(int64(r.m.count))
-}
 
 func execSPop(c *Ctx, argv [][]byte) {
 	if len(argv) > 3 {

@@ -1112,3 +1112,46 @@ func objectEncoding(v *hsView, r *rec) string {
 	}
 	return "intset"
 }
+
+// hsRemove is HDEL and SREM: it deletes the given fields (members) of a
+// hash (set) and replies how many existed.
+func hsRemove(c *Ctx, argv [][]byte, typ Type) {
+	w, ok := c.hsOpenWrite(argv[1], typ)
+	if !ok {
+		return
+	}
+	defer w.release()
+	var removed int64
+	for _, field := range argv[2:] {
+		if !w.exists {
+			break
+		}
+		_, found, ok := w.get(c, field)
+		if !ok {
+			return
+		}
+		if found {
+			w.del(c, field)
+			removed++
+			if w.m.count == 0 {
+				break
+			}
+		}
+	}
+	w.finish(c)
+	c.W.Int(removed)
+}
+
+// hsCount is HLEN and SCARD: the element count from the metadata.
+func hsCount(c *Ctx, argv [][]byte, typ Type) {
+	r, ok := c.hsLookup(argv[1], typ)
+	if !ok {
+		return
+	}
+	defer r.release()
+	if !r.live {
+		c.W.Int(0)
+		return
+	}
+	c.W.Int(int64(r.m.count))
+}
