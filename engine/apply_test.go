@@ -9,6 +9,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/neokv/neokv/resp"
+	"github.com/neokv/neokv/slots"
 )
 
 type sink []*resp.Writer
@@ -212,5 +213,53 @@ func BenchmarkEntryEncode(b *testing.B) {
 			e.Begin(EntryHeader{Now: 1})
 		}
 		e.Add(KindClient, argv)
+	}
+}
+
+// Replicas compare Regions by checksum. An expiry-index entry that does not
+// match its key's metadata is inert (snapshot installs leave such entries
+// behind) and must not count; a missing live entry must.
+func TestChecksumIgnoresInertExpiryEntries(t *testing.T) {
+	sum := func(db *DB) string {
+		var e EntryEncoder
+		e.Begin(EntryHeader{Now: 2})
+		e.Add(KindInternal, [][]byte{[]byte("checksum"), []byte("0"), []byte("16383"), []byte("t")})
+		var w resp.Writer
+		a := db.NewApplier(Commands())
+		if err := a.ApplyEntry(e.Finish(), sink{&w}); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if len(w.B) == 0 || w.B[0] != ':' {
+			t.Fatalf("checksum reply %q", w.B)
+		}
+		return string(w.B)
+	}
+	a, b := openTestDB(t), openTestDB(t)
+	for _, db := range []*DB{a, b} {
+		applyOne(t, db.NewApplier(Commands()), 1, "set", "k", "v", "px", "100000")
+		applyOne(t, db.NewApplier(Commands()), 1, "set", "plain", "v")
+	}
+	if sum(a) != sum(b) {
+		t.Fatal("identical replicas have different checksums")
+	}
+	slot := slots.Of([]byte("k"))
+	stale := [][]byte{appendExpireKey(nil, 5000, slot, []byte("k")), appendExpireKey(nil, 7000, slots.Of([]byte("plain")), []byte("plain")),
+		appendExpireKey(nil, 9000, slots.Of([]byte("gone")), []byte("gone"))}
+	for _, k := range stale {
+		if err := b.pdb.Set(k, nil, pebble.NoSync); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := sum(b), sum(a); got != want {
+		t.Fatalf("inert expiry entries changed the checksum: %s vs %s", got, want)
+	}
+	if err := b.pdb.Delete(appendExpireKey(nil, 100001, slot, []byte("k")), pebble.NoSync); err != nil {
+		t.Fatal(err)
+	}
+	if sum(b) == sum(a) {
+		t.Fatal("a missing live expiry entry did not change the checksum")
 	}
 }
