@@ -224,10 +224,11 @@ func (s *Store) touch(r *Region) {
 func (s *Store) propose(r *Region, now int64) {
 	if !r.leader.Load() {
 		if r.leaderID.Load() != 0 {
-			// Another replica leads: the front end should have routed there.
+			// Another replica leads (the front end routed here before
+			// leadership moved): send the requests there.
 			for i := range r.props {
+				s.retryRequest(&r.props[i])
 				r.props[i].cmd = nil
-				failRequest(&r.props[i], ErrTryAgain)
 			}
 			r.props, r.propSize = r.props[:0], 0
 			return
@@ -268,10 +269,11 @@ func (s *Store) propose(r *Region, now int64) {
 	}
 	data := s.enc.Detach()
 	p.proposed = time.Now()
+	p.data = data
 	s.pending.put(s.seq, p)
 	if err := r.rn.Propose(data); err != nil {
 		if s.pending.take(s.seq) != nil {
-			p.fail(ErrTryAgain)
+			s.retryProposal(p)
 		}
 		return
 	}
@@ -301,11 +303,17 @@ func (s *Store) handleReady(r *Region, rd raft.Ready) {
 			r.leaseRenewing = false
 		}
 		r.leader.Store(isLeader)
-		r.leaderID.Store(rd.SoftState.Lead)
+		prevLead := r.leaderID.Swap(rd.SoftState.Lead)
 		if wasLeader && !isLeader {
 			for _, p := range s.pending.takeRegion(r) {
-				p.fail(ErrTryAgain)
+				s.abandonProposal(p)
 			}
+		}
+		if rd.SoftState.Lead != prevLead {
+			// Raft answers a ReadIndex only through the leader it was sent
+			// to (or drops it when there was none): reads waiting on the
+			// old one would only time out.
+			s.retryReadsOf(r)
 		}
 	}
 	if len(rd.ReadStates) > 0 {

@@ -12,6 +12,9 @@ type proposal struct {
 	region   *Region
 	reqs     []request
 	proposed time.Time
+	// data is the entry (shared with the Raft log, not copied): what the
+	// requests asked, if they must be answered without applying it.
+	data []byte
 }
 
 var proposalPool = sync.Pool{New: func() any { return &proposal{} }}
@@ -42,6 +45,7 @@ func (p *proposal) recycle() {
 	clear(p.reqs)
 	p.reqs = p.reqs[:0]
 	p.region = nil
+	p.data = nil
 	proposalPool.Put(p)
 }
 

@@ -103,10 +103,11 @@ func (c *Config) setDefaults() {
 
 // Store is the Multi-Raft store of one node.
 type Store struct {
-	cfg   Config
-	db    *engine.DB
-	log   *slog.Logger
-	nonce uint64
+	cfg     Config
+	reroute atomic.Pointer[RerouteFunc]
+	db      *engine.DB
+	log     *slog.Logger
+	nonce   uint64
 
 	regions []*Region // by id order; fixed after Start until splits exist
 	byID    map[uint64]*Region

@@ -68,12 +68,29 @@ func (s *Server) cmdNeokv(cl *client, argv [][]byte) {
 	case "debug":
 		// NEOKV DEBUG PARTITION store... | NEOKV DEBUG HEAL: drop Raft
 		// traffic between this node and the given stores (fault tests).
+		// NEOKV DEBUG TRANSFER region store: hand a Region led here to
+		// its replica on store (what the MetaServer's balancer does).
 		t := s.store.Transport()
 		if t == nil || len(argv) < 3 {
-			cl.immediate().Error("ERR NEOKV DEBUG PARTITION <store> ... | HEAL (cluster only)")
+			cl.immediate().Error("ERR NEOKV DEBUG PARTITION <store> ... | HEAL | TRANSFER <region> <store> (cluster only)")
 			return
 		}
 		switch strings.ToLower(string(argv[2])) {
+		case "transfer":
+			if len(argv) != 5 {
+				cl.immediate().Error(engine.ErrSyntax)
+				return
+			}
+			region, err1 := strconv.ParseUint(string(argv[3]), 10, 64)
+			store, err2 := strconv.ParseUint(string(argv[4]), 10, 64)
+			if err1 != nil || err2 != nil {
+				cl.immediate().Error(engine.ErrNotInteger)
+				return
+			}
+			if err := s.store.TransferLeader(region, store); err != nil {
+				cl.immediate().Error("ERR " + err.Error())
+				return
+			}
 		case "partition":
 			var ids []uint64
 			for _, a := range argv[3:] {

@@ -423,7 +423,7 @@ func (s *Server) routeElsewhere(cl *client, r *batching.Region, argv [][]byte, f
 	}
 	if cl.forwarded {
 		if r.LeaderStore() != 0 {
-			cl.immediate().Error(batching.ErrTryAgain)
+			cl.immediate().Error(errNotLeaderHere)
 			return true
 		}
 		return false // no leader yet: the store holds the command until one is elected
@@ -463,7 +463,11 @@ func (s *Server) reroute(q fwdReq) {
 		switch {
 		case r.IsLeader():
 			b := batching.NewBatch()
-			b.Add(r, engine.KindClient, q.argv, q.w, q.done, 0)
+			kind := q.kind
+			if kind == 0 {
+				kind = engine.KindClient
+			}
+			b.Add(r, kind, q.argv, q.w, q.done, 0)
 			s.store.Submit(b)
 		case r.LeaderStore() != 0 && r.LeaderStore() != s.store.StoreID():
 			if n, ok := s.topo.NodeForStore(r.LeaderStore()); ok {
@@ -475,6 +479,25 @@ func (s *Server) reroute(q fwdReq) {
 			s.reroute(q)
 		}
 	}()
+}
+
+// rerouteFromStore takes back a command the store did not propose because
+// leadership of its Region moved (a transfer by the MetaServer, an
+// election) after the command was routed: it never entered the log, so it
+// goes where the Region is led now instead of failing with TRYAGAIN.
+func (s *Server) rerouteFromStore(r *batching.Region, kind byte, argv [][]byte, w *resp.Writer, done batching.Completion) bool {
+	if sl, ok := done.(*slot); ok && sl.cl.forwarded {
+		// The forwarding node owns the retry (and its bound).
+		w.Error(errNotLeaderHere)
+		done.Complete(0)
+		return true
+	}
+	owned := make([][]byte, len(argv))
+	for i, a := range argv {
+		owned[i] = append([]byte(nil), a...)
+	}
+	s.reroute(fwdReq{w: w, done: done, region: r, argv: owned, kind: kind})
+	return true
 }
 
 // copyArgv is not needed for the bytes (forward encodes them at once), but

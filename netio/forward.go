@@ -2,6 +2,7 @@ package netio
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"net"
 	"strconv"
@@ -14,6 +15,13 @@ import (
 
 // Reply to a forwarded command whose leader could not be reached.
 const errForwardFailed = "TRYAGAIN the Region's leader is unreachable; retry"
+
+// errNotLeaderHere answers a forwarded command that reached a node no
+// longer leading its Region, before anything ran: the forwarding node sees
+// it and routes the command again (a client would see a plain TRYAGAIN).
+const errNotLeaderHere = "TRYAGAIN the Region moved before the command ran; retry"
+
+var notLeaderHereReply = []byte("-" + errNotLeaderHere + "\r\n")
 
 // forwarder relays commands for Regions led by other nodes to those nodes'
 // client ports, so plain (not cluster-aware) clients can talk to any node.
@@ -38,6 +46,7 @@ type fwdReq struct {
 	region   *batching.Region
 	argv     [][]byte
 	attempts int
+	kind     byte // batching.KindRead for a read, else 0 (a client command)
 }
 
 type fwdConn struct {
@@ -223,10 +232,14 @@ func (c *fwdConn) readReplies(conn net.Conn) error {
 			continue
 		}
 		q := <-c.pending
-		if q.w != nil {
-			q.w.Raw(buf[:n])
+		if q.region != nil && c.f.reroute != nil && bytes.Equal(buf[:n], notLeaderHereReply) {
+			c.f.reroute(q)
+		} else {
+			if q.w != nil {
+				q.w.Raw(buf[:n])
+			}
+			q.done.Complete(0)
 		}
-		q.done.Complete(0)
 		buf = append(buf[:0], buf[n:]...)
 	}
 }

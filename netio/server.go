@@ -165,6 +165,9 @@ func New(cfg Config) (*Server, error) {
 // Start listens and serves in the background; it returns once the listener
 // is up, or with the error that prevented it.
 func (s *Server) Start() error {
+	if s.cfg.Cluster {
+		s.store.SetReroute(s.rerouteFromStore)
+	}
 	go func() {
 		err := gnet.Run(s, "tcp://"+s.cfg.Addr,
 			gnet.WithMulticore(true),
