@@ -66,7 +66,9 @@ func (c *rowCache) shard(key []byte) *rowShard {
 	return &c.shards[maphash.Bytes(c.seed, key)&(rowShards-1)]
 }
 
-func entryCost(key []byte, rec []byte) int64 { return int64(len(key)+len(rec)) + 64 }
+// entryCost is what an entry counts against its shard's budget (map and
+// entry overhead included).
+func entryCost(keyLen int, rec []byte) int64 { return int64(keyLen+len(rec)) + 64 }
 
 // get returns the cached record of key (nil rec: known absent).
 func (c *rowCache) get(key []byte) (rec []byte, found bool) {
@@ -128,7 +130,7 @@ func (c *rowCache) fill(key, rec []byte, epoch uint64) {
 		return
 	}
 	s.m[string(key)] = &rowEntry{rec: copyOrNil(rec)}
-	s.bytes += entryCost(key, rec)
+	s.bytes += entryCost(len(key), rec)
 }
 
 // put publishes a record written by the apply loop (nil: deleted). The
@@ -145,12 +147,12 @@ func (c *rowCache) put(key, rec []byte) {
 	s.mu.Lock()
 	s.epoch++
 	if old := s.m[string(key)]; old != nil {
-		s.bytes -= entryCost(key, old.rec)
+		s.bytes -= entryCost(len(key), old.rec)
 		delete(s.m, string(key))
 	}
 	if rec == nil || (len(rec) <= c.maxValue && Type(rec[0]) == TypeString) {
 		s.m[string(key)] = &rowEntry{rec: copyOrNil(rec), dirty: true}
-		s.bytes += entryCost(key, rec)
+		s.bytes += entryCost(len(key), rec)
 	}
 	s.mu.Unlock()
 }
@@ -182,7 +184,7 @@ func (c *rowCache) trim() {
 					continue
 				}
 				delete(s.m, k)
-				s.bytes -= int64(len(k)+len(e.rec)) + 64
+				s.bytes -= entryCost(len(k), e.rec)
 			}
 		}
 		s.mu.Unlock()
@@ -199,7 +201,7 @@ func (c *rowCache) clear() {
 		for k, e := range s.m {
 			if !e.dirty {
 				delete(s.m, k)
-				s.bytes -= int64(len(k)+len(e.rec)) + 64
+				s.bytes -= entryCost(len(k), e.rec)
 			}
 		}
 		s.mu.Unlock()
@@ -234,7 +236,7 @@ func (c *rowCache) clearSlots(lo, hi uint16) [][]byte {
 				continue
 			}
 			delete(s.m, k)
-			s.bytes -= int64(len(k)+len(e.rec)) + 64
+			s.bytes -= entryCost(len(k), e.rec)
 		}
 		s.mu.Unlock()
 	}

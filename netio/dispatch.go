@@ -492,11 +492,7 @@ func (s *Server) rerouteFromStore(r *batching.Region, kind byte, argv [][]byte, 
 		done.Complete(0)
 		return true
 	}
-	owned := make([][]byte, len(argv))
-	for i, a := range argv {
-		owned[i] = append([]byte(nil), a...)
-	}
-	s.reroute(fwdReq{w: w, done: done, region: r, argv: owned, kind: kind})
+	s.reroute(fwdReq{w: w, done: done, region: r, argv: cloneArgv(argv), kind: kind})
 	return true
 }
 
