@@ -142,6 +142,9 @@ func (s *Store) round() {
 			if !wasLeader && r.leader.Load() && len(r.waiting) > 0 {
 				becameLeader = true
 			}
+			if len(r.waiting) > 0 && !r.leader.Load() && r.leaderID.Load() != 0 {
+				s.rerouteWaiting(r)
+			}
 		}
 	}
 	s.touched = s.touched[:0]
@@ -205,6 +208,18 @@ func (s *Store) expireWaiting() {
 			r.waiting, r.waitingSize = nil, 0
 			s.waitingRegions--
 		}
+	}
+}
+
+// rerouteWaiting hands the requests r held while it had no leader to the
+// replica that turned out to win the election (a leadership transfer away
+// from this store ends that way): they never entered the log.
+func (s *Store) rerouteWaiting(r *Region) {
+	waiting := r.waiting
+	r.waiting, r.waitingSize = nil, 0
+	s.waitingRegions--
+	for i := range waiting {
+		s.retryRequest(&waiting[i])
 	}
 }
 

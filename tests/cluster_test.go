@@ -1112,3 +1112,101 @@ func TestClusterSnapshotCatchUp(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A Region's leadership moving (as the MetaServer's balancer moves it)
+// must not surface to clients that are not cluster-aware: reads routed to
+// the old leader go to the new one instead of failing with TRYAGAIN.
+// The clients do not retry, so any error reaches the test.
+func TestClusterLeaderTransferReroutesReads(t *testing.T) {
+	c := StartCluster(t, 3)
+	c.WaitLeaders(10 * time.Second)
+	tab := ctMustRegions(t, c, 0)
+	_, byRegion := ctKeys(t, tab, "tr", 1)
+	region, key := tab[0].ID, byRegion[0][0]
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var clients []*redis.Client
+	for _, n := range c.Nodes {
+		rc := redis.NewClient(&redis.Options{Addr: n.Addr, MaxRetries: -1, ReadTimeout: 10 * time.Second})
+		t.Cleanup(func() { _ = rc.Close() })
+		clients = append(clients, rc)
+	}
+	if err := clients[0].Set(ctx, key, "v0", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var reads atomic.Int64
+	errs := make(chan string, 64)
+	for i, rc := range clients {
+		for g := 0; g < 4; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					v, err := rc.Get(ctx, key).Result()
+					if err != nil || v != "v0" {
+						select {
+						case errs <- fmt.Sprintf("node%d: GET = %q, %v", i+1, v, err):
+						default:
+						}
+						return
+					}
+					reads.Add(1)
+				}
+			}()
+		}
+	}
+	leaderOf := func() int {
+		for i := range c.Nodes {
+			tab, err := ctRegionTable(c.Nodes[i].Addr)
+			if err != nil {
+				continue
+			}
+			for _, r := range tab {
+				if r.ID == region && r.Role == "leader" {
+					return r.Leader
+				}
+			}
+		}
+		return 0
+	}
+	for move := 0; move < 6; move++ {
+		from := 0
+		for deadline := time.Now().Add(10 * time.Second); from == 0 && time.Now().Before(deadline); {
+			if from = leaderOf(); from == 0 {
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+		if from == 0 {
+			t.Fatalf("region %d has no leader", region)
+		}
+		to := from%3 + 1
+		if err := clients[from-1].Do(ctx, "neokv", "debug", "transfer", region, to).Err(); err != nil {
+			t.Fatalf("transfer region %d from %d to %d: %v", region, from, to, err)
+		}
+		for deadline := time.Now().Add(10 * time.Second); leaderOf() != to; {
+			if time.Now().After(deadline) {
+				t.Fatalf("region %d did not move from store %d to %d", region, from, to)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		time.Sleep(200 * time.Millisecond) // reads against the new leader
+	}
+	close(stop)
+	wg.Wait()
+	select {
+	case e := <-errs:
+		t.Fatalf("a read failed while leadership moved (%d reads succeeded): %s", reads.Load(), e)
+	default:
+	}
+	if reads.Load() == 0 {
+		t.Fatal("no read completed")
+	}
+	t.Logf("%d reads, 6 leader transfers, no error", reads.Load())
+}
