@@ -35,15 +35,28 @@ import (
 // Record: length(4) crc32c(4) kind(1) region(8) payload; the CRC covers
 // kind, region and payload. A torn record at the end of the newest segment
 // (a crash mid-write) is cut off on open; anywhere else it is corruption.
+//
+// The current segment is zero-filled ahead of the records (preallocChunk
+// at a time) so that the fdatasync after each write only flushes data
+// blocks: appending to a file makes every fdatasync also commit the ext4
+// journal (new blocks, new size). On this VM a 4 KiB write+fdatasync took
+// 226-264 us appending vs 130-137 us overwriting (620 vs 325 us with three
+// processes at once); in the 3-node SET -P1 benchmark the device wrote
+// ~12% fewer bytes, with throughput unchanged within noise. Zeroes read as
+// a record of length 0, i.e. the end of the log; a segment is cut to its
+// records when it is sealed, so only the newest segment can end in zeroes.
 type logStore struct {
 	dir     string
 	f       *os.File
 	curID   uint64
 	curSize int64
-	segs    []*logSegment // sealed segments, oldest first
-	cur     *logSegment
-	buf     []byte
-	maxSize int64
+	// zeroedTo is how far the current segment has been zero-filled.
+	zeroedTo int64
+	zeros    []byte
+	segs     []*logSegment // sealed segments, oldest first
+	cur      *logSegment
+	buf      []byte
+	maxSize  int64
 	// hardStates are the latest hard state per Region, rewritten at the
 	// start of every segment so older segments are never needed for them.
 	hardStates map[uint64]raftpb.HardState
@@ -56,6 +69,10 @@ type logSegment struct {
 	path     string
 	maxIndex map[uint64]uint64 // per Region: highest entry index in the segment
 }
+
+// preallocChunk is how much of a segment is zero-filled at once: one
+// slower fdatasync per chunk instead of a journal commit per fdatasync.
+const preallocChunk = 1 << 20
 
 const (
 	recEntries   byte = 1
@@ -225,7 +242,7 @@ func (ls *logStore) apply(seg *logSegment, logs map[uint64]*recoveredLog, body [
 // rotate starts segment id and writes every known hard state into it.
 func (ls *logStore) rotate(id uint64) error {
 	if ls.f != nil {
-		if err := ls.sync(); err != nil {
+		if err := ls.seal(); err != nil {
 			return err
 		}
 		if err := ls.f.Close(); err != nil {
@@ -238,7 +255,7 @@ func (ls *logStore) rotate(id uint64) error {
 	if err != nil {
 		return fmt.Errorf("create raft log segment: %w", err)
 	}
-	ls.f, ls.curID, ls.curSize = f, id, 0
+	ls.f, ls.curID, ls.curSize, ls.zeroedTo = f, id, 0, 0
 	ls.cur = &logSegment{id: id, path: path, maxIndex: map[uint64]uint64{}}
 	ls.segmentCount.Store(int64(len(ls.segs) + 1))
 	for region, hs := range ls.hardStates {
@@ -323,6 +340,9 @@ func (ls *logStore) pending() int { return len(ls.buf) }
 // flush writes the buffered records and, if sync, makes them durable.
 func (ls *logStore) flush(sync bool) error {
 	if len(ls.buf) > 0 {
+		if err := ls.preallocate(ls.curSize + int64(len(ls.buf))); err != nil {
+			return err
+		}
 		n, err := ls.f.Write(ls.buf)
 		ls.curSize += int64(n)
 		if err != nil {
@@ -338,6 +358,35 @@ func (ls *logStore) flush(sync bool) error {
 		return ls.sync()
 	}
 	return nil
+}
+
+// preallocate zero-fills the current segment past end (see logStore).
+// Segments too small to benefit (tests) are not preallocated.
+func (ls *logStore) preallocate(end int64) error {
+	if ls.maxSize < preallocChunk {
+		return nil
+	}
+	for ls.zeroedTo < end {
+		if ls.zeros == nil {
+			ls.zeros = make([]byte, preallocChunk)
+		}
+		if _, err := ls.f.WriteAt(ls.zeros, ls.zeroedTo); err != nil {
+			return fmt.Errorf("preallocate raft log: %w", err)
+		}
+		ls.zeroedTo += preallocChunk
+	}
+	return nil
+}
+
+// seal cuts the current segment's zero-filled tail and makes it durable.
+func (ls *logStore) seal() error {
+	if ls.zeroedTo > ls.curSize {
+		if err := ls.f.Truncate(ls.curSize); err != nil {
+			return fmt.Errorf("truncate raft log segment: %w", err)
+		}
+		ls.zeroedTo = ls.curSize
+	}
+	return ls.sync()
 }
 
 func (ls *logStore) sync() error {
@@ -392,7 +441,10 @@ func (ls *logStore) close() error {
 	if ls.f == nil {
 		return nil
 	}
-	err := ls.flush(true)
+	err := ls.flush(false)
+	if err == nil {
+		err = ls.seal()
+	}
 	if cerr := ls.f.Close(); err == nil {
 		err = cerr
 	}

@@ -127,3 +127,65 @@ func TestLogStoreGCKeepsWhatIsNotDurable(t *testing.T) {
 		t.Fatalf("after gc: %d..%d", e[0].Index, e[len(e)-1].Index)
 	}
 }
+
+// A segment is zero-filled ahead of its records; a crash leaves the zeroes
+// behind. Recovery must read them as the end of the log, and the segment
+// must stay readable once a newer one exists.
+func TestLogStorePreallocatedTailAfterCrash(t *testing.T) {
+	dir := t.TempDir()
+	ls, _, err := openLogStore(dir, 4*preallocChunk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ls.addEntries(1, ents(1, 6, 9)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ls.flush(true); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(ls.cur.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Size() < preallocChunk || ls.curSize >= st.Size() {
+		t.Fatalf("segment not preallocated: size %d, records %d", st.Size(), ls.curSize)
+	}
+	// Crash: the file is never sealed.
+	ls.f.Close()
+	for reopen := 0; reopen < 2; reopen++ {
+		ls, logs, err := openLogStore(dir, 4*preallocChunk)
+		if err != nil {
+			t.Fatalf("reopen %d: %v", reopen, err)
+		}
+		if e := logs[1].entries; len(e) != 4 || e[3].Index != 9 {
+			t.Fatalf("reopen %d: entries %+v", reopen, e)
+		}
+		if err := ls.addEntries(2, ents(1, 6, 6)); err != nil {
+			t.Fatal(err)
+		}
+		if err := ls.flush(true); err != nil {
+			t.Fatal(err)
+		}
+		if err := ls.close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A sealed segment holds exactly its records.
+	segs, _ := filepath.Glob(filepath.Join(dir, "*.log"))
+	for _, p := range segs {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Size() >= preallocChunk {
+			t.Fatalf("%s kept its zero-filled tail: %d bytes", p, st.Size())
+		}
+	}
+	_, logs, err := openLogStore(dir, 4*preallocChunk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(logs[1].entries) != 4 || len(logs[2].entries) != 1 {
+		t.Fatalf("final: region 1 %d entries, region 2 %d", len(logs[1].entries), len(logs[2].entries))
+	}
+}
