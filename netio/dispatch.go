@@ -446,20 +446,25 @@ func (s *Server) routeElsewhere(cl *client, r *batching.Region, argv [][]byte, f
 	return true
 }
 
-// reroute routes a forwarded request that never reached its leader again,
-// after a pause for the election to settle: to this node's store if the
-// Region is now led here, to the new leader otherwise; after about two
-// seconds it gives up with TRYAGAIN, so a client never hangs.
+// reroute routes a request that never reached its leader again: to this
+// node's store if the Region is now led here, to the new leader otherwise.
+// The first attempt goes at once when a leader is known (a transfer: the
+// store saw the new leader before handing the request back); later ones
+// back off from 5 ms to 100 ms for the election or this node's view of it
+// to settle. After about two seconds it gives up with TRYAGAIN, so a
+// client never hangs.
 func (s *Server) reroute(q fwdReq) {
 	go func() {
 		q.attempts++
-		if q.attempts > 20 {
+		if q.attempts > 25 {
 			q.w.Error(errForwardFailed)
 			q.done.Complete(0)
 			return
 		}
-		time.Sleep(100 * time.Millisecond)
 		r := q.region
+		if q.attempts > 1 || (!r.IsLeader() && r.LeaderStore() == 0) {
+			time.Sleep(min(100*time.Millisecond, 5*time.Millisecond<<min(q.attempts-1, 5)))
+		}
 		switch {
 		case r.IsLeader():
 			b := batching.NewBatch()
