@@ -207,6 +207,15 @@ func (db *DB) NewApplier(cmds map[string]*Command) *Applier {
 // error is returned and leaves the batch unusable: the caller must stop
 // applying (replicas must not diverge), as TiKV panics on engine errors.
 func (a *Applier) ApplyEntry(data []byte, sink ReplySink) error {
+	err := a.applyEntry(data, sink)
+	if err != nil {
+		// The batch will not commit: stop holding up key filter rebuilds.
+		a.releaseKeyWriters()
+	}
+	return err
+}
+
+func (a *Applier) applyEntry(data []byte, sink ReplySink) error {
 	h, err := DecodeEntryHeader(data)
 	if err != nil {
 		return err
@@ -303,6 +312,15 @@ func (a *Applier) cleanCache() {
 	a.ctx.written = a.ctx.written[:0]
 }
 
+// releaseKeyWriters ends the batch's hold on the key filter (see
+// keyFilter.writers).
+func (a *Applier) releaseKeyWriters() {
+	if a.ctx.holdsKeyWriters {
+		a.ctx.holdsKeyWriters = false
+		a.db.keys.writers.RUnlock()
+	}
+}
+
 // Stats returns the entries and commands applied since the last Commit.
 func (a *Applier) Stats() (entries, commands int) { return a.entries, a.commands }
 
@@ -311,6 +329,8 @@ func (a *Applier) Stats() (entries, commands int) { return a.entries, a.commands
 // the key-count changes.
 func (a *Applier) Commit() error {
 	a.entries, a.commands = 0, 0
+	// After the commit (or its failure): the batch's keys are in Pebble.
+	defer a.releaseKeyWriters()
 	if a.b.Empty() {
 		a.deltas.discard()
 		return nil

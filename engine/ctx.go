@@ -40,9 +40,12 @@ type Ctx struct {
 	deltas  *slotDeltas
 	cache   *rowCache
 	written [][]byte // apply: keys published to the cache by this batch
-	keyBuf  []byte
-	valBuf  []byte
-	metaBuf []byte
+	// holdsKeyWriters: this batch added to the key filter and holds its
+	// writers lock (shared) until the batch commits.
+	holdsKeyWriters bool
+	keyBuf          []byte
+	valBuf          []byte
+	metaBuf         []byte
 }
 
 // slotDeltas accumulates key-count changes of an apply batch until it commits.
@@ -178,6 +181,10 @@ func (c *Ctx) lookupString(key []byte) (r rec, ok bool) {
 func (c *Ctx) putMeta(r *rec, m *meta) {
 	if c.db.keys != nil {
 		// Before the record is visible anywhere (cache, batch commit).
+		if !c.holdsKeyWriters {
+			c.db.keys.writers.RLock()
+			c.holdsKeyWriters = true
+		}
 		c.db.keys.add(r.key, !r.physical)
 	}
 	if r.physical {

@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
@@ -28,9 +30,13 @@ type Options struct {
 	RowCacheMaxValue int
 	// KeyFilterBytes bounds the Bloom filter of stored keys that spares
 	// inserts and reads of absent keys a Pebble lookup (0: 256 MiB, about
-	// 200M keys; negative: off).
+	// 200M keys; negative: off). Under churn it is rebuilt from the
+	// stored keys when full.
 	KeyFilterBytes int64
 	Logger         *slog.Logger
+	// keyFilterFirstKeys sizes the first filter (0: 1M keys); tests make
+	// it small to fill it quickly.
+	keyFilterFirstKeys int64
 }
 
 // DB is one store's Pebble instance and the in-memory state derived from it.
@@ -49,6 +55,9 @@ type DB struct {
 	// deleted, as Redis counts them). Rebuilt by a scan on open, maintained
 	// by apply after each committed batch.
 	slotKeys [slots.Count]atomic.Int64
+	// stop ends the key filter's rebuild loop; wg waits for it.
+	stop chan struct{}
+	wg   sync.WaitGroup
 }
 
 // Open opens (creating if needed) the store's Pebble instance in dir.
@@ -97,22 +106,91 @@ func Open(dir string, o Options) (*DB, error) {
 	if o.RowCacheMaxValue == 0 {
 		o.RowCacheMaxValue = 4 << 10
 	}
-	db := &DB{pdb: pdb, popts: popts, checksums: map[uint16]RegionChecksum{}, maxBulkLen: o.MaxBulkLen, log: o.Logger, rows: newRowCache(o.RowCacheBytes, o.RowCacheMaxValue)}
+	db := &DB{pdb: pdb, popts: popts, checksums: map[uint16]RegionChecksum{}, maxBulkLen: o.MaxBulkLen, log: o.Logger, rows: newRowCache(o.RowCacheBytes, o.RowCacheMaxValue), stop: make(chan struct{})}
 	if o.KeyFilterBytes == 0 {
 		o.KeyFilterBytes = 256 << 20
 	}
 	if o.KeyFilterBytes > 0 {
-		db.keys = newKeyFilter(o.KeyFilterBytes)
+		first := o.keyFilterFirstKeys
+		if first == 0 {
+			first = bloomMinKeys
+		}
+		db.keys = newKeyFilterSized(first, o.KeyFilterBytes)
 	}
 	if err := db.countKeys(); err != nil {
 		_ = pdb.Close()
 		return nil, err
 	}
+	if db.keys != nil {
+		db.wg.Add(1)
+		go db.keyFilterLoop()
+	}
 	return db, nil
 }
 
-// Close closes Pebble.
-func (db *DB) Close() error { return db.pdb.Close() }
+// Close stops the key filter's rebuilds and closes Pebble.
+func (db *DB) Close() error {
+	close(db.stop)
+	db.wg.Wait()
+	return db.pdb.Close()
+}
+
+// errStopped ends a scan cut short by Close.
+var errStopped = errors.New("engine closing")
+
+// keyFilterLoop rebuilds the key filter from a scan of the stored keys
+// whenever it saturates (see keyFilter), unless the live keys alone
+// would saturate the replacement.
+func (db *DB) keyFilterLoop() {
+	defer db.wg.Done()
+	for {
+		select {
+		case <-db.stop:
+			return
+		case <-db.keys.saturated:
+		}
+		live := db.KeysInSlots(0, slots.Count-1)
+		keys, ok := db.keys.rebuildSize(live)
+		if !ok {
+			db.log.Warn("key filter full: too many keys for its memory limit; absent-key lookups read Pebble", "keys", live, "limit_bytes", db.keys.limit)
+			continue
+		}
+		start := time.Now()
+		before := db.keys.bytes()
+		err := db.keys.rebuild(keys, func(add func(key []byte)) error {
+			stopped := false
+			err := eachMeta(db.pdb, 0, slots.Count-1, func(_ uint16, key []byte, _ *meta) bool {
+				add(key)
+				select {
+				case <-db.stop:
+					stopped = true
+					return false
+				default:
+					return true
+				}
+			})
+			if err == nil && stopped {
+				err = errStopped
+			}
+			return err
+		})
+		if err != nil {
+			if err != errStopped {
+				db.log.Error("key filter rebuild", "err", err)
+			}
+			continue
+		}
+		db.log.Info("key filter rebuilt", "keys", live, "bytes_before", before, "bytes_after", db.keys.bytes(), "took", time.Since(start))
+	}
+}
+
+// KeyFilterRebuilds is how many times the key filter was rebuilt.
+func (db *DB) KeyFilterRebuilds() int64 {
+	if db.keys == nil {
+		return 0
+	}
+	return db.keys.rebuilds.Load()
+}
 
 // Flush forces the memtable to disk (used before taking file-level snapshots in tests).
 func (db *DB) Flush() error { return db.pdb.Flush() }

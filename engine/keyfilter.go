@@ -18,16 +18,33 @@ import (
 //
 // It is a chain of blocked Bloom filters (every probe of a key within one
 // 64-byte block): when the newest one has taken its capacity of new keys,
-// one of twice the size is added, so it never needs rebuilding; a lookup
-// asks each. Keys are never removed: a deleted key just costs a Pebble read
-// again. It is local memory, filled on open by the key-count scan, by
-// every metadata write (before the write is visible anywhere, so a reader
-// told "absent" read before the write) and by snapshot ingestion.
+// one of twice the size is added; a lookup asks each. Keys are not removed
+// one by one: a deleted key just costs a Pebble read again. It is local
+// memory, filled on open by the key-count scan, by every metadata write
+// (before the write is visible anywhere, so a reader told "absent" read
+// before the write) and by snapshot ingestion.
+//
+// Under churn (keys created and deleted or expired forever, as sessions
+// and caches do) the chain reaches its memory limit and its last filter
+// fills until it answers "maybe" to everything. Then the DB rebuilds it
+// from a scan of the stored keys (DB.keyFilterLoop): while the scan runs,
+// writes also go to the replacement, which takes over once the scan ends.
 type keyFilter struct {
-	seed  maphash.Seed
-	gens  atomic.Pointer[[]*bloomGen] // replaced whole under grow
-	grow  sync.Mutex
-	limit int64 // bytes the chain may reach; beyond it the last filter fills up
+	seed      maphash.Seed
+	gens      atomic.Pointer[[]*bloomGen] // replaced whole under grow
+	grow      sync.Mutex
+	limit     int64 // bytes the chain may reach; beyond it the last filter fills up
+	firstKeys int64
+	// next is the filter being rebuilt (nil: none); adds go to it too.
+	next atomic.Pointer[bloomGen]
+	// writers is held (shared) by every apply batch from its first add
+	// until its commit, so a rebuild can wait for the batches that added
+	// to the old filter only to become visible to its scan.
+	writers sync.RWMutex
+	// saturated is signalled when the last filter has taken twice its
+	// capacity and the chain may not grow.
+	saturated chan struct{}
+	rebuilds  atomic.Int64
 }
 
 // bloomGen is one blocked Bloom filter of 2^n 512-bit blocks.
@@ -48,7 +65,7 @@ func newKeyFilter(limitBytes int64) *keyFilter { return newKeyFilterSized(bloomM
 
 // newKeyFilterSized starts with a filter for firstKeys keys.
 func newKeyFilterSized(firstKeys, limitBytes int64) *keyFilter {
-	f := &keyFilter{seed: maphash.MakeSeed(), limit: limitBytes}
+	f := &keyFilter{seed: maphash.MakeSeed(), limit: limitBytes, firstKeys: firstKeys, saturated: make(chan struct{}, 1)}
 	gens := []*bloomGen{newBloomGen(firstKeys)}
 	f.gens.Store(&gens)
 	return f
@@ -64,14 +81,73 @@ func (f *keyFilter) hash(key []byte) uint64 { return maphash.Bytes(f.seed, key) 
 
 // add records key. isNew says the store did not hold the key before (it
 // counts toward the filter's capacity); re-adding a present key is cheap.
+// During a rebuild, the caller must hold writers (shared) until what it
+// added is visible in Pebble, or have made it visible before (ingest).
 func (f *keyFilter) add(key []byte, isNew bool) {
 	h := f.hash(key)
+	// next before gens: a rebuild publishes its filter in gens before it
+	// clears next, so an add that finds no next finds the new chain.
+	if nx := f.next.Load(); nx != nil {
+		nx.set(h)
+		if isNew {
+			nx.added.Add(1)
+		}
+	}
 	gens := *f.gens.Load()
 	g := gens[len(gens)-1]
 	g.set(h)
-	if isNew && g.added.Add(1) == g.cap {
-		f.addGen(g)
+	if isNew {
+		switch g.added.Add(1) {
+		case g.cap:
+			f.addGen(g)
+		case 2 * g.cap:
+			select {
+			case f.saturated <- struct{}{}:
+			default:
+			}
+		}
 	}
+}
+
+// rebuildSize is the key capacity of a filter replacing the chain for
+// live stored keys: room to double, within half the memory limit (the
+// chain grows from it again). ok is false when a rebuild would not help:
+// the live keys alone would fill it.
+func (f *keyFilter) rebuildSize(live int64) (keys int64, ok bool) {
+	keys = max(2*live, f.firstKeys)
+	for int64(len(newBloomGen(keys).words))*8 > f.limit/2 && keys > f.firstKeys {
+		keys /= 2
+	}
+	return keys, live <= keys/2
+}
+
+// rebuild replaces the chain with one filter holding what scan reports
+// plus everything added meanwhile. scan must see every write that became
+// visible in Pebble before it was called.
+func (f *keyFilter) rebuild(keys int64, scan func(add func(key []byte)) error) error {
+	nx := newBloomGen(keys)
+	f.next.Store(nx)
+	// Batches that added to the old chain only (before next was set)
+	// commit before the scan starts, so the scan sees their keys.
+	f.writers.Lock()
+	f.writers.Unlock() //nolint:staticcheck // an intentional barrier
+	var scanned int64
+	err := scan(func(key []byte) {
+		nx.set(f.hash(key))
+		scanned++
+	})
+	if err != nil {
+		f.next.Store(nil)
+		return err
+	}
+	nx.added.Add(scanned)
+	gens := []*bloomGen{nx}
+	f.grow.Lock()
+	f.gens.Store(&gens)
+	f.grow.Unlock()
+	f.next.Store(nil)
+	f.rebuilds.Add(1)
+	return nil
 }
 
 // addGen appends a filter twice the size of full, unless one was already

@@ -775,6 +775,7 @@ func (s *Server) neokvLines() []string {
 		"row_cache_entries:" + strconv.FormatInt(rc.Entries, 10),
 		"row_cache_bytes:" + strconv.FormatInt(rc.Bytes, 10),
 		"key_filter_bytes:" + strconv.FormatInt(s.db.KeyFilterBytes(), 10),
+		"key_filter_rebuilds:" + strconv.FormatInt(s.db.KeyFilterRebuilds(), 10),
 	}
 }
 
