@@ -6,9 +6,16 @@
 # NeoKV, so requests go straight to the Region leaders), and a memtier-style
 # mixed 1:1 SET:GET load (neokv bench, 50 connections, 100-byte values)
 # with p50/p99. Every process it starts is stopped by pid.
+#
+# The three stores share this machine's cores, so each runs its share of
+# event loops and apply workers, as `neokv local-cluster` does (NODE_FLAGS;
+# the defaults, one per CPU, are for a store with the machine to itself):
+# see bench/RESULTS.md for both.
 set -u
 cd "$(dirname "$0")/../.."
 N=${N:-200000}
+SHARE=$(( $(nproc) / 3 )); [ $SHARE -ge 1 ] || SHARE=1
+NODE_FLAGS=${NODE_FLAGS---event-loops $SHARE --apply-workers $SHARE}
 go build -o /tmp/neokv-cluster-bin ./cmd/neokv || exit 1
 TMP=$(mktemp -d); PIDS=()
 trap 'for p in "${PIDS[@]:-}"; do kill $p 2>/dev/null; wait $p 2>/dev/null; done; rm -rf "$TMP"' EXIT
@@ -22,7 +29,7 @@ P1=$(port); P2=$(port); P3=$(port); R1=$(port); R2=$(port); R3=$(port)
 IC="1=127.0.0.1:$R1,2=127.0.0.1:$R2,3=127.0.0.1:$R3"
 i=1; for p in $P1 $P2 $P3; do
   r=$(eval echo \$R$i)
-  /tmp/neokv-cluster-bin server --node-id $i --addr 127.0.0.1:$p --raft-addr 127.0.0.1:$r --dir $TMP/n$i --initial-cluster $IC ${REGIONS:+--regions $REGIONS} >$TMP/n$i.log 2>&1 & PIDS+=($!)
+  /tmp/neokv-cluster-bin server --node-id $i --addr 127.0.0.1:$p --raft-addr 127.0.0.1:$r --dir $TMP/n$i --initial-cluster $IC ${REGIONS:+--regions $REGIONS} $NODE_FLAGS >$TMP/n$i.log 2>&1 & PIDS+=($!)
   i=$((i+1))
 done
 wait_up $RA; wait_up $RM; wait_up $P1; wait_up $P2; wait_up $P3

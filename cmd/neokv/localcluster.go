@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -43,6 +44,11 @@ func runLocalCluster(args []string) error {
 		members = append(members, fmt.Sprintf("%d=127.0.0.1:%d", i, *raftPort+i-1))
 	}
 	initial := strings.Join(members, ",")
+	// The members share this machine's cores: size each one's event loops
+	// and apply workers to its share (measured with three stores on two
+	// cores: SET -P1 +25-50 %, -P16 +13 % over one of each per CPU;
+	// bench/RESULTS.md). --server-args may override.
+	share := fmt.Sprint(max(1, runtime.NumCPU() / *nodes))
 	var procs []*exec.Cmd
 	var dones []chan struct{}
 	exited := make(chan int, *nodes)
@@ -70,7 +76,8 @@ func runLocalCluster(args []string) error {
 			"--addr", fmt.Sprintf("127.0.0.1:%d", *port+i-1),
 			"--raft-addr", fmt.Sprintf("127.0.0.1:%d", *raftPort+i-1),
 			"--dir", filepath.Join(*dir, fmt.Sprintf("n%d", i)),
-			"--initial-cluster", initial, "--regions", fmt.Sprint(*regions)}
+			"--initial-cluster", initial, "--regions", fmt.Sprint(*regions),
+			"--event-loops", share, "--apply-workers", share}
 		a = append(a, strings.Fields(*extra)...)
 		cmd := exec.Command(self, a...)
 		cmd.Stdout, cmd.Stderr = logf, logf
