@@ -72,9 +72,14 @@ func newKeyFilterSized(firstKeys, limitBytes int64) *keyFilter {
 }
 
 func newBloomGen(keys int64) *bloomGen {
-	need := max(uint64(keys*bloomBitsPerKey/512), 1)
-	blocks := uint64(1) << bits.Len64(need-1) // the power of two at or above need
+	blocks := bloomBlocks(keys)
 	return &bloomGen{words: make([]atomic.Uint64, blocks*8), mask: blocks - 1, cap: int64(blocks * 512 / bloomBitsPerKey)}
+}
+
+// bloomBlocks is the number of 64-byte blocks of a filter for keys keys.
+func bloomBlocks(keys int64) uint64 {
+	need := max(uint64(keys*bloomBitsPerKey/512), 1)
+	return uint64(1) << bits.Len64(need-1) // the power of two at or above need
 }
 
 func (f *keyFilter) hash(key []byte) uint64 { return maphash.Bytes(f.seed, key) }
@@ -115,7 +120,7 @@ func (f *keyFilter) add(key []byte, isNew bool) {
 // the live keys alone would fill it.
 func (f *keyFilter) rebuildSize(live int64) (keys int64, ok bool) {
 	keys = max(2*live, f.firstKeys)
-	for int64(len(newBloomGen(keys).words))*8 > f.limit/2 && keys > f.firstKeys {
+	for int64(bloomBlocks(keys))*64 > f.limit/2 && keys > f.firstKeys {
 		keys /= 2
 	}
 	return keys, live <= keys/2
