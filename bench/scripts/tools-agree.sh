@@ -8,6 +8,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 N=${N:-200000}
+NB_FLAGS=${NB_FLAGS:-}          # e.g. --threads 1
+LOADS=${LOADS:-set:1 set:16 get:1 get:16}
 go build -o /tmp/neokv-agree-bin ./cmd/neokv || exit 1
 TMP=$(mktemp -d); PIDS=()
 trap 'for p in "${PIDS[@]:-}"; do kill $p 2>/dev/null; wait $p 2>/dev/null; done; rm -rf "$TMP"' EXIT
@@ -23,9 +25,9 @@ done
 for p in "${P[@]}"; do wait_up $p; done
 sleep 6 # elections and leader balance
 rb() { redis-benchmark -p ${P[0]} -q -t $1 -n $N -c 50 -P $2 -r 100000 -d 100 2>&1 | tr '\r' '\n' | awk '/requests per second/ {print $2; exit}'; }
-nb() { /tmp/neokv-agree-bin bench -p ${P[0]} -q -t $1 -n $N -c 50 -P $2 -r 100000 -d 100 2>/dev/null | awk '/requests in/ {print $(NF-3); exit}'; }
+nb() { /tmp/neokv-agree-bin bench $NB_FLAGS -p ${P[0]} -q -t $1 -n $N -c 50 -P $2 -r 100000 -d 100 2>/dev/null | awk '/requests in/ {print $(NF-3); exit}'; }
 printf '%-10s %14s %14s %14s %14s %7s\n' load redis-bench neokv-bench redis-bench neokv-bench ratio
-for spec in set:1 set:16 get:1 get:16; do
+for spec in $LOADS; do
   t=${spec%%:*}; p=${spec##*:}
   a=$(rb $t $p); b=$(nb $t $p); c=$(rb $t $p); d=$(nb $t $p)
   printf '%-10s %14s %14s %14s %14s %7.2f\n' "$t -P$p" "$a" "$b" "$c" "$d" "$(echo "($b + $d) / ($a + $c)" | bc -l)"

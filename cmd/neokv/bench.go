@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -35,6 +36,7 @@ func runBench(args []string) error {
 	fs.StringVar(&cfg.JSONFile, "json", "", "write a machine-readable summary to this file")
 	fs.StringVar(&cfg.PlotFile, "plot", "", "write an SVG latency-by-percentile plot to this file")
 	fs.Int64Var(&cfg.Seed, "seed", 1, "random seed")
+	threads := fs.Int("threads", 0, "OS threads running the connections (0: one per CPU); 1 behaves like redis-benchmark's single event loop")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -50,6 +52,14 @@ func runBench(args []string) error {
 	}
 	if cfg.Duration > 0 {
 		cfg.Requests = 0
+	}
+	if *threads < 0 {
+		return fmt.Errorf("--threads must be at least 0")
+	}
+	if *threads > 0 {
+		// Connections are goroutines; the threads that run them are the
+		// runtime's Ps.
+		runtime.GOMAXPROCS(*threads)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
