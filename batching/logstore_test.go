@@ -54,9 +54,11 @@ func TestLogStoreRecoversEntriesHardStatesAndConflicts(t *testing.T) {
 	must(ls.close())
 }
 
-func TestLogStoreCutsTornTail(t *testing.T) {
-	dir := t.TempDir()
-	ls, _, err := openLogStore(dir, 1<<20)
+// openWithEntries opens a log store in dir holding region 1's entries
+// 6..9, durable.
+func openWithEntries(t *testing.T, dir string, maxSize int64) *logStore {
+	t.Helper()
+	ls, _, err := openLogStore(dir, maxSize)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,6 +68,12 @@ func TestLogStoreCutsTornTail(t *testing.T) {
 	if err := ls.flush(true); err != nil {
 		t.Fatal(err)
 	}
+	return ls
+}
+
+func TestLogStoreCutsTornTail(t *testing.T) {
+	dir := t.TempDir()
+	ls := openWithEntries(t, dir, 1<<20)
 	path := ls.cur.path
 	if err := ls.close(); err != nil {
 		t.Fatal(err)
@@ -133,16 +141,7 @@ func TestLogStoreGCKeepsWhatIsNotDurable(t *testing.T) {
 // must stay readable once a newer one exists.
 func TestLogStorePreallocatedTailAfterCrash(t *testing.T) {
 	dir := t.TempDir()
-	ls, _, err := openLogStore(dir, 4*preallocChunk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ls.addEntries(1, ents(1, 6, 9)); err != nil {
-		t.Fatal(err)
-	}
-	if err := ls.flush(true); err != nil {
-		t.Fatal(err)
-	}
+	ls := openWithEntries(t, dir, 4*preallocChunk)
 	st, err := os.Stat(ls.cur.path)
 	if err != nil {
 		t.Fatal(err)
