@@ -361,18 +361,7 @@ func lzPop(c *Ctx, argv [][]byte, left bool) {
 	}
 }
 
-func execLLen(c *Ctx, argv [][]byte) {
-	r, ok := c.hsLookup(argv[1], TypeList)
-	if !ok {
-		return
-	}
-	defer r.release()
-	if !r.live {
-		c.W.Int(0)
-		return
-	}
-	c.W.Int(int64(r.m.count))
-}
+func execLLen(c *Ctx, argv [][]byte) { hsCount(c, argv, TypeList) }
 
 // lzReadList opens key for a read command that needs its items. It returns
 // nil (with nothing replied) if the key holds no list; ok false if an

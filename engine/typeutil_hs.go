@@ -1142,7 +1142,8 @@ func hsRemove(c *Ctx, argv [][]byte, typ Type) {
 	c.W.Int(removed)
 }
 
-// hsCount is HLEN and SCARD: the element count from the metadata.
+// hsCount is HLEN, SCARD, LLEN and ZCARD: the element count from the
+// metadata.
 func hsCount(c *Ctx, argv [][]byte, typ Type) {
 	r, ok := c.hsLookup(argv[1], typ)
 	if !ok {

@@ -415,18 +415,7 @@ func execZRem(c *Ctx, argv [][]byte) {
 	c.W.Int(removed)
 }
 
-func execZCard(c *Ctx, argv [][]byte) {
-	r, ok := c.hsLookup(argv[1], TypeZSet)
-	if !ok {
-		return
-	}
-	defer r.release()
-	if !r.live {
-		c.W.Int(0)
-		return
-	}
-	c.W.Int(int64(r.m.count))
-}
+func execZCard(c *Ctx, argv [][]byte) { hsCount(c, argv, TypeZSet) }
 
 func execZScore(c *Ctx, argv [][]byte) {
 	recs, v, done, ok := c.lzZOpen(argv[1:2])
