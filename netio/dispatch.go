@@ -468,11 +468,7 @@ func (s *Server) reroute(q fwdReq) {
 		switch {
 		case r.IsLeader():
 			b := batching.NewBatch()
-			kind := q.kind
-			if kind == 0 {
-				kind = engine.KindClient
-			}
-			b.Add(r, kind, q.argv, q.w, q.done, 0)
+			b.Add(r, q.kind, q.argv, q.w, q.done, 0)
 			s.store.Submit(b)
 		case r.LeaderStore() != 0 && r.LeaderStore() != s.store.StoreID():
 			if n, ok := s.topo.NodeForStore(r.LeaderStore()); ok {

@@ -46,7 +46,7 @@ type fwdReq struct {
 	region   *batching.Region
 	argv     [][]byte
 	attempts int
-	kind     byte // batching.KindRead for a read, else 0 (a client command)
+	kind     byte // batching.KindRead for a read, else engine.KindClient (the zero value)
 }
 
 type fwdConn struct {
