@@ -247,7 +247,6 @@ func (s *Store) runInstall(a *engine.Applier, r *Region, j *installJob) error {
 			return fmt.Errorf("region %d: restore system state: %w", r.id, err)
 		}
 	}
-	a.InvalidateCache()
 	r.applyState = engine.ApplyState{Applied: j.meta.Index, AppliedTerm: j.meta.Term, TruncatedIndex: j.meta.Index, TruncatedTerm: j.meta.Term}
 	d := j.desc
 	r.desc.Store(&d)

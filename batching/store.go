@@ -42,6 +42,9 @@ type Config struct {
 	// pile up behind the truncation point.
 	LogGCCount uint64
 	// ApplyWorkers is the number of apply loops (0: one per CPU, at most 4).
+	// Each publishes its own batches, so the parts of a write split over
+	// Regions of different loops become visible apart: a store that splits
+	// writes over its Regions (a single node) needs one.
 	ApplyWorkers int
 	// ActiveExpiryInterval is how often leaders look for expired keys.
 	ActiveExpiryInterval time.Duration

@@ -287,30 +287,9 @@ func (a *Applier) TruncateLog(region, upTo uint64) error {
 	return a.b.DeleteRange(appendRaftLogKey(nil, region, 0), appendRaftLogKey(nil, region, upTo+1), nil)
 }
 
-// InvalidateCache forgets every cached record; call it after changing data
-// outside of ApplyEntry (snapshot install).
-func (a *Applier) InvalidateCache() {
-	if a.ctx.cache != nil {
-		a.ctx.cache.clear()
-	}
-}
-
 // Written returns the keys the batch changed so far (copies; valid until
 // the next Commit), for waking clients blocked on them.
 func (a *Applier) Written() [][]byte { return a.ctx.written }
-
-// cleanCache marks the batch's cache entries committed and trims the cache.
-func (a *Applier) cleanCache() {
-	c := a.ctx.cache
-	if c != nil {
-		for _, k := range a.ctx.written {
-			c.clean(k)
-		}
-		c.trim()
-	}
-	clear(a.ctx.written)
-	a.ctx.written = a.ctx.written[:0]
-}
 
 // releaseKeyWriters ends the batch's hold on the key filter (see
 // keyFilter.writers).
@@ -335,13 +314,26 @@ func (a *Applier) Commit() error {
 		a.deltas.discard()
 		return nil
 	}
+	// The commit, the key counts and the cached records become visible
+	// together (DB.vis).
+	a.db.vis.Lock()
 	err := a.b.Commit(pebble.NoSync)
+	if err == nil {
+		a.deltas.flush(a.db)
+		if a.ctx.cache != nil {
+			a.ctx.cache.publish(a.ctx.written)
+		}
+	}
+	a.db.vis.Unlock()
 	if err != nil {
 		a.deltas.discard()
 		return fmt.Errorf("commit apply batch: %w", err)
 	}
-	a.deltas.flush(a.db)
-	a.cleanCache()
+	if a.ctx.cache != nil {
+		a.ctx.cache.trim()
+	}
+	clear(a.ctx.written)
+	a.ctx.written = a.ctx.written[:0]
 	// Reset keeps the batch's buffer; a batch that grew huge is dropped
 	// instead so one large write does not pin memory forever.
 	if a.b.Len() > 64<<20 {
@@ -373,13 +365,9 @@ func (r *Reader) Exec(cmd *Command, argv [][]byte, now int64, w *resp.Writer) er
 		w.Error("ERR internal: write command on the read path")
 		return nil
 	}
+	// The whole command sees one state: no batch becomes visible meanwhile.
+	r.db.vis.RLock()
 	cmd.Exec(&r.ctx, argv)
+	r.db.vis.RUnlock()
 	return r.ctx.err
-}
-
-// ExecSnapshot runs a read-only multi-key command. It reads each key
-// through the row cache like any read: a Pebble snapshot would be older
-// than cached values other clients may already have seen.
-func (r *Reader) ExecSnapshot(cmd *Command, argv [][]byte, now int64, w *resp.Writer) error {
-	return r.Exec(cmd, argv, now, w)
 }

@@ -39,7 +39,7 @@ type Ctx struct {
 
 	deltas  *slotDeltas
 	cache   *rowCache
-	written [][]byte // apply: keys published to the cache by this batch
+	written [][]byte // apply: keys this batch wrote (staged in the cache)
 	// holdsKeyWriters: this batch added to the key filter and holds its
 	// writers lock (shared) until the batch commits.
 	holdsKeyWriters bool
@@ -115,9 +115,15 @@ func (r *rec) release() {
 // the immutable cached record) until then.
 func (c *Ctx) lookup(key []byte) (rec, bool) {
 	r := rec{slot: slots.Of(key), key: key}
-	var epoch uint64
 	if c.cache != nil {
-		if v, found := c.cache.get(key); found {
+		var v []byte
+		var found bool
+		if c.b != nil {
+			v, found = c.cache.getStaged(key)
+		} else {
+			v, found = c.cache.get(key)
+		}
+		if found {
 			if v == nil {
 				return r, true
 			}
@@ -130,16 +136,18 @@ func (c *Ctx) lookup(key []byte) (rec, bool) {
 			r.live = !m.expiredAt(c.now)
 			return r, true
 		}
-		epoch = c.cache.epochOf(key)
 	}
 	if c.db.keys != nil && !c.db.keys.mayContain(key) {
 		return r, true
 	}
 	c.keyBuf = appendMetaKey(c.keyBuf[:0], r.slot, key)
 	v, closer, err := c.r.Get(c.keyBuf)
+	// Only readers fill: the apply loop reads its batch, which may hold
+	// writes not committed yet.
+	fill := c.cache != nil && c.b == nil
 	if err == pebble.ErrNotFound {
-		if c.cache != nil {
-			c.cache.fill(key, nil, epoch)
+		if fill {
+			c.cache.fill(key, nil)
 		}
 		return r, true
 	}
@@ -153,8 +161,8 @@ func (c *Ctx) lookup(key []byte) (rec, bool) {
 		c.fail(fmt.Errorf("key %q: %w", key, err))
 		return r, false
 	}
-	if c.cache != nil {
-		c.cache.fill(key, v, epoch)
+	if fill {
+		c.cache.fill(key, v)
 	}
 	r.m, r.physical, r.closer = m, true, closer
 	r.live = !m.expiredAt(c.now)
@@ -205,7 +213,7 @@ func (c *Ctx) putMeta(r *rec, m *meta) {
 	c.metaBuf = m.appendEncoded(c.metaBuf[:0])
 	c.keyBuf = appendMetaKey(c.keyBuf[:0], r.slot, r.key)
 	c.setErr(c.b.Set(c.keyBuf, c.metaBuf, nil))
-	c.published(r.key, c.metaBuf)
+	c.stageWrite(r.key, c.metaBuf)
 }
 
 // deleteKey removes a stored key with everything it owns.
@@ -223,7 +231,7 @@ func (c *Ctx) deleteKey(r *rec) {
 	c.keyBuf = appendMetaKey(c.keyBuf[:0], r.slot, r.key)
 	c.setErr(c.b.Delete(c.keyBuf, nil))
 	c.deltas.add(r.slot, -1)
-	c.published(r.key, nil)
+	c.stageWrite(r.key, nil)
 	r.physical, r.live = false, false
 }
 
@@ -233,11 +241,11 @@ func (c *Ctx) dropSubKeys(r *rec) {
 	c.setErr(c.b.DeleteRange(start, prefixEndKey(start), nil))
 }
 
-// published puts a write of the apply loop in the row cache (nil record:
-// deleted) and remembers the key, to mark it clean once the batch commits.
-func (c *Ctx) published(key, rec []byte) {
+// stageWrite stages a write of the apply loop in the row cache (nil record:
+// deleted) and remembers the key, to publish it once the batch commits.
+func (c *Ctx) stageWrite(key, rec []byte) {
 	if c.cache != nil {
-		c.cache.put(key, rec)
+		c.cache.stage(key, rec)
 	}
 	c.written = append(c.written, copyBytes(key))
 }

@@ -49,6 +49,13 @@ type DB struct {
 	checksums  map[uint16]RegionChecksum
 	// rows is the row cache shared by the apply loops and the readers.
 	rows *rowCache
+	// vis makes each apply batch visible to readers at once: held
+	// exclusively from a batch's Pebble commit until its cached records
+	// are published (and around snapshot ingestion), shared by a reader
+	// for a whole command. Without it a reader could see one key of an
+	// MSET or MULTI/EXEC new and another still old, or a collection's
+	// sub-keys from another state than its metadata.
+	vis sync.RWMutex
 	// keys knows which keys were never stored (nil: off).
 	keys *keyFilter
 	// slotKeys counts metadata records per slot (live or expired but not yet

@@ -22,6 +22,12 @@
 // replica move streams a slot range: one contiguous Pebble span, which a
 // snapshot install replaces atomically (ingest and excise).
 //
+// Visibility: an apply batch's writes (Pebble commit, cached records, key
+// counts) become visible to readers at once, under DB.vis, and a read
+// command runs under it whole; so readers never see part of an MSET, of a
+// MULTI/EXEC or of an entry, nor a collection's sub-keys from another
+// state than its metadata.
+//
 // Everything executed by Apply depends only on the entry (its commands and
 // the leader's clock stamped into it) and on the state, so every replica
 // produces the same bytes.

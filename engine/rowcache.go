@@ -12,17 +12,21 @@ import (
 // the value too), in front of Pebble, like RocksDB's row cache. Profiles on
 // this machine put a Pebble memtable seek or insert at 3-7 µs (cache misses
 // across a large skiplist); a hit here is a hash lookup. Both the apply
-// loop (to learn what a write replaces) and the event loops (GET) use it.
+// loops (to learn what a write replaces) and the readers (GET) use it.
 //
-// Rules that keep reads linearizable:
-//   - Only apply workers write entries, and they do so before the Pebble
-//     commit of the batch (the entry is then "dirty"): a committed Raft
-//     entry may be read from the cache as soon as it is applied here.
-//   - A dirty entry is never evicted: until its batch commits, Pebble
-//     still holds the old value, and a reader missing the cache would go
-//     back in time. The writer marks entries clean after its commit.
-//   - Readers fill on a miss only if no writer touched the shard between
-//     their Pebble read and the fill (per-shard epoch); they never evict.
+// Readers see committed records only. An apply batch stages its writes on
+// the entries of the keys it writes (pending), where only the apply loop
+// that wrote them reads them back; after the batch's Pebble commit, under
+// DB.vis held exclusively, publish makes every staged record of the batch
+// the committed one at once. Readers hold DB.vis shared for a whole
+// command, so a command sees every write of a batch or none, and the
+// cache and Pebble agree while it runs.
+//
+//   - An entry with a staged write is never evicted: the staged record is
+//     the apply loop's only view of its own uncommitted write.
+//   - Readers fill on a miss only where no entry exists; what they read
+//     from Pebble is the committed state, which cannot change while they
+//     hold DB.vis.
 type rowCache struct {
 	seed     maphash.Seed
 	shards   [rowShards]rowShard
@@ -35,17 +39,28 @@ const rowShards = 256
 type rowShard struct {
 	mu    sync.RWMutex
 	m     map[string]*rowEntry
-	epoch uint64
 	bytes int64
 	// hits and misses count get calls, for INFO and /metrics.
 	hits, misses atomic.Uint64
 }
 
-// rowEntry is a cached record; rec nil means the key is known absent.
-// rec is never modified once published: writers replace the entry.
+// rowEntry is what the cache knows of a key. Fields are read and written
+// under the shard's lock; rec and known change only in publish and clear
+// (under DB.vis held exclusively), so a reader's view of them holds for
+// its whole command.
 type rowEntry struct {
-	rec   []byte
-	dirty bool
+	rec   []byte // the committed record (nil: absent), if known
+	known bool   // rec is the committed state (false: readers go to Pebble)
+	// staged is an uncommitted apply batch's write: stagedRec (nil:
+	// deleted) when stagedCached, otherwise a record only Pebble holds (a
+	// collection or a large string), which the apply loop reads back from
+	// its batch.
+	staged, stagedCached bool
+	stagedRec            []byte
+}
+
+func (e *rowEntry) cost(keyLen int) int64 {
+	return int64(keyLen+len(e.rec)+len(e.stagedRec)) + 64
 }
 
 func newRowCache(totalBytes int64, maxValue int) *rowCache {
@@ -66,22 +81,43 @@ func (c *rowCache) shard(key []byte) *rowShard {
 	return &c.shards[maphash.Bytes(c.seed, key)&(rowShards-1)]
 }
 
-// entryCost is what an entry counts against its shard's budget (map and
-// entry overhead included).
-func entryCost(keyLen int, rec []byte) int64 { return int64(keyLen+len(rec)) + 64 }
-
-// get returns the cached record of key (nil rec: known absent).
+// get returns key's committed record (nil rec: known absent), for readers.
 func (c *rowCache) get(key []byte) (rec []byte, found bool) {
 	s := c.shard(key)
 	s.mu.RLock()
-	e := s.m[string(key)]
-	s.mu.RUnlock()
-	if e == nil {
-		s.misses.Add(1)
-		return nil, false
+	if e := s.m[string(key)]; e != nil && e.known {
+		rec, found = e.rec, true
 	}
-	s.hits.Add(1)
-	return e.rec, true
+	s.mu.RUnlock()
+	c.count(s, found)
+	return rec, found
+}
+
+// getStaged returns key's record as the apply loop sees it: its own staged
+// write, else the committed record. found false: read the batch (a staged
+// write only Pebble holds) or Pebble.
+func (c *rowCache) getStaged(key []byte) (rec []byte, found bool) {
+	s := c.shard(key)
+	s.mu.RLock()
+	if e := s.m[string(key)]; e != nil {
+		switch {
+		case e.staged:
+			rec, found = e.stagedRec, e.stagedCached
+		case e.known:
+			rec, found = e.rec, true
+		}
+	}
+	s.mu.RUnlock()
+	c.count(s, found)
+	return rec, found
+}
+
+func (c *rowCache) count(s *rowShard, hit bool) {
+	if hit {
+		s.hits.Add(1)
+	} else {
+		s.misses.Add(1)
+	}
 }
 
 // stats sums the shards' counters and sizes.
@@ -105,72 +141,78 @@ type RowCacheStats struct {
 	Entries, Bytes int64
 }
 
-// epochOf returns the shard's write epoch, read before a Pebble lookup
-// whose result may be filled in.
-func (c *rowCache) epochOf(key []byte) uint64 {
-	s := c.shard(key)
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.epoch
+// cacheable reports whether a record may be cached (nil: absent).
+func (c *rowCache) cacheable(rec []byte) bool {
+	return rec == nil || (len(rec) <= c.maxValue && Type(rec[0]) == TypeString)
 }
 
-// fill caches a record read from Pebble, unless a writer touched the shard
-// since epoch (the read may be stale) or the shard is full.
-func (c *rowCache) fill(key, rec []byte, epoch uint64) {
-	if len(rec) > c.maxValue || (rec != nil && Type(rec[0]) != TypeString) {
+// fill caches a committed record a reader read from Pebble, unless the key
+// has an entry already or the shard is full. The caller holds DB.vis
+// shared (or is the only user of the DB).
+func (c *rowCache) fill(key, rec []byte) {
+	if !c.cacheable(rec) {
 		return
 	}
 	s := c.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.epoch != epoch || s.bytes >= c.maxBytes {
+	if s.bytes >= c.maxBytes {
 		return
 	}
 	if _, ok := s.m[string(key)]; ok {
 		return
 	}
-	s.m[string(key)] = &rowEntry{rec: copyOrNil(rec)}
-	s.bytes += entryCost(len(key), rec)
+	e := &rowEntry{rec: copyOrNil(rec), known: true}
+	s.m[string(key)] = e
+	s.bytes += e.cost(len(key))
 }
 
-// put publishes a record written by the apply loop (nil: deleted). The
-// entry stays dirty until clean is called after the batch commits.
+// stage records a write of the apply loop (nil: deleted), invisible to
+// readers until publish.
 //
-// Only string records (and deletions) are published early. A collection's
-// metadata must be read together with its sub-keys, which only Pebble
-// holds, and a string too large to cache is left to Pebble as well: for
-// those the entry is removed, so readers read Pebble, which shows the old
-// value until the commit and the new one after. The epoch bump stops the
-// fill of anything read before.
-func (c *rowCache) put(key, rec []byte) {
+// A collection's metadata must be read together with its sub-keys, which
+// only Pebble holds, and a string too large to cache is left to Pebble as
+// well: those are staged as uncached, and publish drops the entry.
+func (c *rowCache) stage(key, rec []byte) {
 	s := c.shard(key)
 	s.mu.Lock()
-	s.epoch++
-	if old := s.m[string(key)]; old != nil {
-		s.bytes -= entryCost(len(key), old.rec)
-		delete(s.m, string(key))
+	e := s.m[string(key)]
+	if e == nil {
+		e = &rowEntry{}
+		s.m[string(key)] = e
+	} else {
+		s.bytes -= e.cost(len(key))
 	}
-	if rec == nil || (len(rec) <= c.maxValue && Type(rec[0]) == TypeString) {
-		s.m[string(key)] = &rowEntry{rec: copyOrNil(rec), dirty: true}
-		s.bytes += entryCost(len(key), rec)
+	e.staged, e.stagedCached, e.stagedRec = true, false, nil
+	if c.cacheable(rec) {
+		e.stagedCached, e.stagedRec = true, copyOrNil(rec)
 	}
+	s.bytes += e.cost(len(key))
 	s.mu.Unlock()
 }
 
-// clean marks key's entry committed. It bumps the epoch again: a reader
-// that read Pebble before the commit (for a key put removed) must not
-// fill its now stale record.
-func (c *rowCache) clean(key []byte) {
-	s := c.shard(key)
-	s.mu.Lock()
-	s.epoch++
-	if e := s.m[string(key)]; e != nil {
-		e.dirty = false
+// publish makes the staged writes of keys the committed records, after
+// their batch committed. The caller holds DB.vis exclusively. Keys listed
+// twice or without a staged write are left alone.
+func (c *rowCache) publish(keys [][]byte) {
+	for _, key := range keys {
+		s := c.shard(key)
+		s.mu.Lock()
+		if e := s.m[string(key)]; e != nil && e.staged {
+			s.bytes -= e.cost(len(key))
+			if e.stagedCached {
+				e.rec, e.known = e.stagedRec, true
+				e.staged, e.stagedCached, e.stagedRec = false, false, nil
+				s.bytes += e.cost(len(key))
+			} else {
+				delete(s.m, string(key))
+			}
+		}
+		s.mu.Unlock()
 	}
-	s.mu.Unlock()
 }
 
-// trim evicts clean entries of over-full shards (after a commit).
+// trim evicts entries without staged writes from over-full shards.
 func (c *rowCache) trim() {
 	for i := range c.shards {
 		s := &c.shards[i]
@@ -180,29 +222,31 @@ func (c *rowCache) trim() {
 				if s.bytes <= c.maxBytes*7/8 {
 					break
 				}
-				if e.dirty {
+				if e.staged {
 					continue
 				}
 				delete(s.m, k)
-				s.bytes -= entryCost(len(k), e.rec)
+				s.bytes -= e.cost(len(k))
 			}
 		}
 		s.mu.Unlock()
 	}
 }
 
-// clear drops every clean entry and bumps every epoch (FLUSHDB, snapshot
-// install). Dirty entries stay: their batch has not committed yet.
+// clear forgets every committed record (snapshot install); staged writes
+// of batches in flight stay. The caller holds DB.vis exclusively.
 func (c *rowCache) clear() {
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
-		s.epoch++
 		for k, e := range s.m {
-			if !e.dirty {
+			s.bytes -= e.cost(len(k))
+			if !e.staged {
 				delete(s.m, k)
-				s.bytes -= entryCost(len(k), e.rec)
+				continue
 			}
+			e.rec, e.known = nil, false
+			s.bytes += e.cost(len(k))
 		}
 		s.mu.Unlock()
 	}
@@ -215,30 +259,24 @@ func copyOrNil(b []byte) []byte {
 	return append(make([]byte, 0, len(b)), b...)
 }
 
-// clearSlots drops the entries of keys in slots [lo, hi] (FLUSHDB). Dirty
-// entries become dirty deletions instead, since the batch that deletes the
-// range has not committed; their keys are returned to be cleaned after it.
+// clearSlots stages the deletion of every cached key of slots [lo, hi]
+// (FLUSHDB, whose range deletion covers the keys the cache does not hold)
+// and returns those keys, to be published with the batch.
 func (c *rowCache) clearSlots(lo, hi uint16) [][]byte {
-	var dirty [][]byte
+	var keys [][]byte
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
-		s.epoch++
 		for k, e := range s.m {
-			sl := slots.OfString(k)
-			if sl < lo || sl > hi {
+			if sl := slots.OfString(k); sl < lo || sl > hi {
 				continue
 			}
-			if e.dirty {
-				s.bytes -= int64(len(e.rec))
-				s.m[k] = &rowEntry{dirty: true}
-				dirty = append(dirty, []byte(k))
-				continue
-			}
-			delete(s.m, k)
-			s.bytes -= entryCost(len(k), e.rec)
+			s.bytes -= e.cost(len(k))
+			e.staged, e.stagedCached, e.stagedRec = true, true, nil
+			s.bytes += e.cost(len(k))
+			keys = append(keys, []byte(k))
 		}
 		s.mu.Unlock()
 	}
-	return dirty
+	return keys
 }

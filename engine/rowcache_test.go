@@ -2,7 +2,11 @@ package engine
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/neokv/neokv/resp"
 )
 
 // Keys sharing a hash tag share a slot; the cache must still spread them
@@ -13,8 +17,8 @@ func TestRowCacheSpreadsHashTaggedKeys(t *testing.T) {
 	const n = 5000 // ~1 MiB of entries: far more than one shard holds
 	for i := 0; i < n; i++ {
 		key := []byte(fmt.Sprintf("key:{tag}:%012d", i))
-		c.put(key, rec)
-		c.clean(key)
+		c.stage(key, rec)
+		c.publish([][]byte{key})
 		c.trim()
 	}
 	st := c.stats()
@@ -32,4 +36,96 @@ func TestRowCacheSpreadsHashTaggedKeys(t *testing.T) {
 	if st := c.stats(); st.Hits != n || st.Misses != 1 {
 		t.Fatalf("hits %d misses %d, want %d and 1", st.Hits, st.Misses, n)
 	}
+}
+
+// An apply batch becomes visible to readers at once, at its commit: before
+// it, readers see every key of the batch as committed before (cached or
+// not), while the batch itself reads its own writes.
+func TestApplyBatchBecomesVisibleAtCommit(t *testing.T) {
+	db := openTestDB(t)
+	a := db.NewApplier(Commands())
+	big := strings.Repeat("b", 5000) // larger than the cache's records
+	applyOne(t, a, 1, "mset", "k1", "v1", "k2", "v1", "big", "old")
+	if got := hsRead(t, db, false, 1, "mget", "k1", "k2", "big", "n"); got != "*4\r\n$2\r\nv1\r\n$2\r\nv1\r\n$3\r\nold\r\n$-1\r\n" {
+		t.Fatalf("mget after the first batch: %q", got)
+	}
+	w := make([]*resp.Writer, 4)
+	for i := range w {
+		w[i] = &resp.Writer{}
+	}
+	data := entry(2, []string{"mset", "k1", "v2", "k2", "v2"}, []string{"set", "big", big}, []string{"set", "n", "1"}, []string{"incr", "n"})
+	if err := a.ApplyEntry(data, sink(w)); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(w[3].B); got != ":2\r\n" {
+		t.Fatalf("incr of a key set earlier in the batch: %q", got)
+	}
+	want := "*4\r\n$2\r\nv1\r\n$2\r\nv1\r\n$3\r\nold\r\n$-1\r\n"
+	if got := hsRead(t, db, false, 2, "mget", "k1", "k2", "big", "n"); got != want {
+		t.Fatalf("mget before the commit: %q, want %q", got, want)
+	}
+	if err := a.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	want = "*4\r\n$2\r\nv2\r\n$2\r\nv2\r\n$5000\r\n" + big + "\r\n$1\r\n2\r\n"
+	if got := hsRead(t, db, false, 2, "mget", "k1", "k2", "big", "n"); got != want {
+		t.Fatalf("mget after the commit: %q", got)
+	}
+}
+
+// Readers racing an apply loop never see part of an MSET.
+func TestConcurrentReadersSeeWholeBatches(t *testing.T) {
+	db := openTestDB(t)
+	a := db.NewApplier(Commands())
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		for i := 1; i <= 2000; i++ {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			v := strconv.Itoa(i)
+			if err := a.ApplyEntry(entry(1, []string{"mset", "k1", v, "k2", v}), nil); err != nil {
+				done <- err
+				return
+			}
+			if err := a.Commit(); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	rd := db.NewReader()
+	mget := Commands()["mget"]
+	argv := [][]byte{[]byte("mget"), []byte("k1"), []byte("k2")}
+	var w resp.Writer
+	var partial string
+	for reads := 0; partial == ""; reads++ {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			return
+		default:
+		}
+		w.Reset()
+		if err := rd.Exec(mget, argv, 1, &w); err != nil {
+			partial = err.Error()
+			break
+		}
+		elems, ok := resp.ArrayElems(w.B, nil)
+		if !ok || len(elems) != 2 || string(elems[0]) != string(elems[1]) {
+			partial = fmt.Sprintf("read %d: %q", reads, w.B)
+		}
+	}
+	close(stop) // the applier must stop before the DB closes
+	if err := <-done; err != nil {
+		t.Error(err)
+	}
+	t.Fatalf("a reader saw part of an MSET: %s", partial)
 }

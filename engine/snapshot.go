@@ -219,11 +219,16 @@ func (db *DB) IngestRegionSnapshot(st *StagedSnapshot, desc RegionDesc) error {
 		// A system Region owns no slots: excise an empty span of its own.
 		lo, hi = raftKey(desc.ID, raftSystemSuffix), raftKey(desc.ID, raftSystemSuffix+1)
 	}
-	if _, err := db.pdb.IngestAndExcise(context.Background(), []string{st.Path}, nil, nil, pebble.KeyRange{Start: lo, End: hi}); err != nil {
-		return fmt.Errorf("ingest snapshot of region %d: %w", desc.ID, err)
-	}
-	if db.rows != nil {
+	// Readers see the old data and cached records or the new data and an
+	// empty cache, never a mix.
+	db.vis.Lock()
+	_, err := db.pdb.IngestAndExcise(context.Background(), []string{st.Path}, nil, nil, pebble.KeyRange{Start: lo, End: hi})
+	if err == nil && db.rows != nil {
 		db.rows.clear()
+	}
+	db.vis.Unlock()
+	if err != nil {
+		return fmt.Errorf("ingest snapshot of region %d: %w", desc.ID, err)
 	}
 	if desc.StartSlot <= desc.EndSlot {
 		counts := make(map[uint16]int64)

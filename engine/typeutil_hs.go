@@ -9,10 +9,8 @@ import (
 	"math"
 	"math/bits"
 	mrand "math/rand/v2"
-	"runtime"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -59,29 +57,16 @@ func (c *Ctx) hsVersion(r *rec) uint64 {
 	return uint64(c.now) << 16
 }
 
-// hsSameMeta reports whether two decoded collection records are equal.
-func hsSameMeta(a, b *meta) bool {
-	return a.typ == b.typ && a.expireAt == b.expireAt && a.version == b.version &&
-		a.count == b.count && a.head == b.head && a.tail == b.tail
-}
-
 // hsView is where a command reads the sub-keys of the keys it opened.
 //
 // At apply it is the indexed batch (c.r): it sees the batch's own writes,
-// the row cache agrees with it, and nothing else writes meanwhile.
+// and nothing else writes meanwhile.
 //
-// On the read path the row cache may be ahead of Pebble: apply workers
-// publish metadata there before their batch commits, so a reader can find
-// the new metadata of a collection whose new sub-keys are not in Pebble
-// yet (a new version after a COPY/overwrite would read as empty, a count
-// would disagree with the fields). hsOpen therefore opens one Pebble
-// iterator — a consistent point-in-time view — after looking the keys up,
-// and checks that the metadata of every live collection in that view is
-// the one the lookup returned. If not, a write is between its cache
-// publication and its commit: it waits for the commit and tries again, so
-// what it serves is never older than what the cache has shown anyone. All
-// sub-key reads of the command then go through that iterator (clones of it
-// share its view), so multi-key reads see one state too.
+// On the read path it is one Pebble iterator over every opened key's
+// metadata and sub-keys (clones of it share its view). The reader holds
+// DB.vis, so no batch commits while it runs and the iterator agrees with
+// the records the lookups returned; the iterator gives the command's
+// sub-key reads a point-in-time view all the same.
 type hsView struct {
 	c      *Ctx
 	base   *pebble.Iterator // read path: the view; nil at apply
@@ -90,139 +75,52 @@ type hsView struct {
 	err    error
 }
 
-// hsMaxWait bounds how long a read waits for an in-flight commit before it
-// serves the committed state it can see (a Pebble write stall can hold a
-// commit for long; the event loop must not hang on it). A variable so
-// that tests can change it.
-var hsMaxWait = 20 * time.Millisecond
-
-// hsOpen looks up keys and opens a view consistent with the records. The
-// caller must hsReleaseAll(recs) and v.close(). ok false: a storage error
-// was replied.
+// hsOpen looks up keys and opens a view of their sub-keys. The caller must
+// hsReleaseAll(recs) and v.close(). ok false: a storage error was replied.
 func (c *Ctx) hsOpen(keys [][]byte) (recs []rec, v *hsView, ok bool) {
 	v = &hsView{c: c}
-	var waitStart time.Time
-	for attempt := 0; ; attempt++ {
-		recs = recs[:0]
-		for _, k := range keys {
-			r, ok := c.lookup(k)
-			if !ok {
-				hsReleaseAll(recs)
-				return nil, nil, false
-			}
-			recs = append(recs, r)
-		}
-		if c.b != nil {
-			return recs, v, true
-		}
-		needed := false
-		for i := range recs {
-			needed = needed || (recs[i].live && recs[i].m.typ != TypeString)
-		}
-		if !needed {
-			return recs, v, true // metadata alone answers
-		}
-		// The bounds cover every key's metadata and all its sub-keys of
-		// any version, so the view can also stand in for the records.
-		var lo, hi []byte
-		for i := range recs {
-			mk := appendMetaKey(nil, recs[i].slot, recs[i].key)
-			end := prefixEndKey(hsSubKeysOf(recs[i].slot, recs[i].key))
-			if lo == nil || bytes.Compare(mk, lo) < 0 {
-				lo = mk
-			}
-			if hi == nil || bytes.Compare(end, hi) > 0 {
-				hi = end
-			}
-		}
-		it, err := c.r.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
-		if err != nil {
+	for _, k := range keys {
+		r, ok := c.lookup(k)
+		if !ok {
 			hsReleaseAll(recs)
-			c.fail(fmt.Errorf("read %q: %w", keys[0], err))
 			return nil, nil, false
 		}
-		agree := true
-		for i := range recs {
-			r := &recs[i]
-			if !r.live || r.m.typ == TypeString {
-				continue
-			}
-			pm, found, err := hsMetaInView(it, r)
-			if err != nil {
-				closeQuietly(it)
-				hsReleaseAll(recs)
-				c.fail(fmt.Errorf("read %q: %w", r.key, err))
-				return nil, nil, false
-			}
-			if !found || !hsSameMeta(&pm, &r.m) {
-				agree = false
-				break
-			}
+		recs = append(recs, r)
+	}
+	if c.b != nil {
+		return recs, v, true
+	}
+	var lo, hi []byte
+	for i := range recs {
+		if !recs[i].live || recs[i].m.typ == TypeString {
+			continue // metadata alone answers
 		}
-		if agree {
-			v.base = it
-			return recs, v, true
+		mk := appendMetaKey(nil, recs[i].slot, recs[i].key)
+		end := prefixEndKey(hsSubKeysOf(recs[i].slot, recs[i].key))
+		if lo == nil || bytes.Compare(mk, lo) < 0 {
+			lo = mk
 		}
-		if attempt == 0 {
-			waitStart = time.Now()
-		} else if time.Since(waitStart) > hsMaxWait {
-			// Serve the committed state: the write still in flight has not
-			// been acknowledged to its client.
-			for i := range recs {
-				if err := hsAdoptView(it, &recs[i], c.now); err != nil {
-					closeQuietly(it)
-					hsReleaseAll(recs)
-					c.fail(fmt.Errorf("read %q: %w", recs[i].key, err))
-					return nil, nil, false
-				}
-			}
-			v.base = it
-			return recs, v, true
-		}
-		closeQuietly(it)
-		hsReleaseAll(recs)
-		if attempt < 4 {
-			runtime.Gosched()
-		} else {
-			time.Sleep(50 * time.Microsecond)
+		if hi == nil || bytes.Compare(end, hi) > 0 {
+			hi = end
 		}
 	}
+	if lo == nil {
+		return recs, v, true
+	}
+	it, err := c.r.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		hsReleaseAll(recs)
+		c.fail(fmt.Errorf("read %q: %w", keys[0], err))
+		return nil, nil, false
+	}
+	v.base = it
+	return recs, v, true
 }
 
 // hsSubKeysOf is the prefix of every sub-key of key, whatever the version.
 func hsSubKeysOf(slot uint16, key []byte) []byte {
 	p := appendSubPrefix(nil, slot, key, 0)
 	return p[:len(p)-8]
-}
-
-// hsMetaInView reads r's metadata record as the iterator sees it.
-func hsMetaInView(it *pebble.Iterator, r *rec) (meta, bool, error) {
-	mk := appendMetaKey(nil, r.slot, r.key)
-	if !it.SeekGE(mk) || !bytes.Equal(it.Key(), mk) {
-		return meta{}, false, it.Error()
-	}
-	v, err := it.ValueAndErr()
-	if err != nil {
-		return meta{}, false, err
-	}
-	m, err := decodeMeta(v)
-	if err != nil {
-		return meta{}, false, err
-	}
-	m.value = copyBytes(m.value)
-	return m, true, nil
-}
-
-// hsAdoptView replaces r by the state the iterator sees.
-func hsAdoptView(it *pebble.Iterator, r *rec, now int64) error {
-	m, found, err := hsMetaInView(it, r)
-	if err != nil {
-		return err
-	}
-	r.release()
-	r.m, r.physical = m, found
-	r.live = found && !m.expiredAt(now)
-	return nil
 }
 
 func hsReleaseAll(recs []rec) {

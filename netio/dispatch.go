@@ -225,13 +225,7 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) {
 
 // readNow executes a read on the event loop.
 func (s *Server) readNow(cl *client, d *engine.Command, argv [][]byte, w *resp.Writer) {
-	var err error
-	if d.Flags&engine.FlagMultiKey != 0 && len(argv) > 2 {
-		err = cl.reader.ExecSnapshot(d, argv, cl.now, w)
-	} else {
-		err = cl.reader.Exec(d, argv, cl.now, w)
-	}
-	if err != nil {
+	if err := cl.reader.Exec(d, argv, cl.now, w); err != nil {
 		s.log.Error("read failed", "cmd", d.Name, "err", err)
 	}
 }
@@ -346,6 +340,13 @@ func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) {
 	for _, p := range parts {
 		local = local && p.region.CanReadLocally()
 	}
+	if local {
+		// Every part reads this store's data: one read of the whole
+		// command sees one state, where reads of its parts could each
+		// see another batch.
+		s.readNow(cl, d, argv, cl.immediate())
+		return
+	}
 	g := &gather{final: cl.newSlot(), merge: d.Merge, nkeys: nkeys}
 	g.left.Store(int32(len(parts)))
 	for _, p := range parts {
@@ -357,11 +358,6 @@ func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) {
 		gp := g.parts[i]
 		if addr, ok := s.remoteLeader(cl, p.region); ok {
 			s.fwd.forward(addr, copyArgv(p.argv), &gp.w, gp)
-			continue
-		}
-		if local {
-			s.readNow(cl, d, p.argv, &gp.w)
-			gp.Complete(0)
 			continue
 		}
 		kind := engine.KindClient
