@@ -357,7 +357,7 @@ func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) {
 	for i, p := range parts {
 		gp := g.parts[i]
 		if addr, ok := s.remoteLeader(cl, p.region); ok {
-			s.fwd.forward(addr, copyArgv(p.argv), &gp.w, gp)
+			s.fwd.forward(addr, p.argv, &gp.w, gp) // forward encodes the bytes at once
 			continue
 		}
 		kind := engine.KindClient
@@ -492,7 +492,3 @@ func (s *Server) rerouteFromStore(r *batching.Region, kind byte, argv [][]byte, 
 	s.reroute(fwdReq{w: w, done: done, region: r, argv: cloneArgv(argv), kind: kind})
 	return true
 }
-
-// copyArgv is not needed for the bytes (forward encodes them at once), but
-// argv[0] was replaced by the canonical name; keep what the client sent.
-func copyArgv(argv [][]byte) [][]byte { return argv }
