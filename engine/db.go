@@ -54,7 +54,9 @@ type DB struct {
 	// are published (and around snapshot ingestion), shared by a reader
 	// for a whole command. Without it a reader could see one key of an
 	// MSET or MULTI/EXEC new and another still old, or a collection's
-	// sub-keys from another state than its metadata.
+	// sub-keys from another state than its metadata. The price: a Pebble
+	// write stall, which holds the commit, holds readers too (as a slow
+	// fsync holds everything in Redis with appendfsync always).
 	vis sync.RWMutex
 	// keys knows which keys were never stored (nil: off).
 	keys *keyFilter
