@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -315,16 +318,25 @@ func (a *Applier) Commit() error {
 		return nil
 	}
 	// The commit, the key counts and the cached records become visible
-	// together (DB.vis).
-	a.db.vis.Lock()
+	// together (see DB.commitSeq).
+	db, pub := a.db, a.ctx.pub
+	db.gate.Lock()
+	start := db.commitSeq.Add(1)
+	if pub != nil {
+		pub.doneAt.Store(start + 1)
+	}
 	err := a.b.Commit(pebble.NoSync)
 	if err == nil {
-		a.deltas.flush(a.db)
-		if a.ctx.cache != nil {
-			a.ctx.cache.publish(a.ctx.written)
-		}
+		a.deltas.flush(db)
+	} else if pub != nil {
+		pub.doneAt.Store(math.MaxUint64)
 	}
-	a.db.vis.Unlock()
+	db.commitSeq.Add(1)
+	db.gate.Unlock()
+	if err == nil && pub != nil {
+		a.ctx.cache.fold(a.ctx.written, pub)
+	}
+	a.ctx.pub = nil
 	if err != nil {
 		a.deltas.discard()
 		return fmt.Errorf("commit apply batch: %w", err)
@@ -355,7 +367,30 @@ type Reader struct {
 
 // NewReader returns a reader; each event loop owns one.
 func (db *DB) NewReader() *Reader {
-	return &Reader{db: db, ctx: Ctx{db: db, r: db.pdb, cache: db.rows}}
+	r := &Reader{db: db, ctx: Ctx{db: db, cache: db.rows}}
+	r.ctx.r = usedReader{Reader: db.pdb, used: &r.ctx.pebbleUsed}
+	return r
+}
+
+// usedReader notes that a read command went to Pebble.
+type usedReader struct {
+	pebble.Reader
+	used *bool
+}
+
+func (u usedReader) Get(key []byte) ([]byte, io.Closer, error) {
+	*u.used = true
+	return u.Reader.Get(key)
+}
+
+func (u usedReader) NewIter(o *pebble.IterOptions) (*pebble.Iterator, error) {
+	*u.used = true
+	return u.Reader.NewIter(o)
+}
+
+func (u usedReader) NewIterWithContext(ctx context.Context, o *pebble.IterOptions) (*pebble.Iterator, error) {
+	*u.used = true
+	return u.Reader.NewIterWithContext(ctx, o)
 }
 
 // Exec runs a read-only command now, with reply into w.
@@ -365,9 +400,30 @@ func (r *Reader) Exec(cmd *Command, argv [][]byte, now int64, w *resp.Writer) er
 		w.Error("ERR internal: write command on the read path")
 		return nil
 	}
-	// The whole command sees one state: no batch becomes visible meanwhile.
-	r.db.vis.RLock()
-	cmd.Exec(&r.ctx, argv)
-	r.db.vis.RUnlock()
-	return r.ctx.err
+	// The whole command sees one state (see DB.commitSeq).
+	db := r.db
+	start := len(w.B)
+	snap := db.commitSeq.Load()
+	r.run(cmd, argv, snap)
+	c := &r.ctx
+	moved := db.commitSeq.Load() != snap
+	if !(moved && (c.pebbleUsed || c.lookups > 1)) && !(c.pebbleInFlight && snap&1 == 1) {
+		c.fillCache()
+		return c.err
+	}
+	// Read again with commits held off.
+	w.B = w.B[:start]
+	db.gate.RLock()
+	r.run(cmd, argv, db.commitSeq.Load())
+	c.fillCache()
+	db.gate.RUnlock()
+	return c.err
+}
+
+func (r *Reader) run(cmd *Command, argv [][]byte, snap uint64) {
+	c := &r.ctx
+	c.err, c.snap, c.lookups, c.pebbleUsed, c.pebbleInFlight = nil, snap, 0, false, false
+	clear(c.fills)
+	c.fills = c.fills[:0]
+	cmd.Exec(c, argv)
 }

@@ -40,6 +40,17 @@ type Ctx struct {
 	deltas  *slotDeltas
 	cache   *rowCache
 	written [][]byte // apply: keys this batch wrote (staged in the cache)
+	// pub is the apply batch's publication, for the writes it stages.
+	pub *batchPub
+	// Read path (see DB.commitSeq): the sequence the command reads the
+	// cache at, how many keys it looked up, whether it read Pebble, and for
+	// a key a batch in flight wrote, and the records it read there, cached
+	// once the command turns out to have seen a settled state.
+	snap           uint64
+	lookups        int
+	pebbleUsed     bool
+	pebbleInFlight bool
+	fills          []cacheFill
 	// holdsKeyWriters: this batch added to the key filter and holds its
 	// writers lock (shared) until the batch commits.
 	holdsKeyWriters bool
@@ -101,6 +112,9 @@ type rec struct {
 	physical bool // a metadata record is stored, maybe expired
 	live     bool // stored and not expired at c.now
 	closer   io.Closer
+	// absentCommitted: at apply, the key is absent and no batch in flight
+	// wrote it, so it is absent in the committed state too.
+	absentCommitted bool
 }
 
 func (r *rec) release() {
@@ -117,11 +131,14 @@ func (c *Ctx) lookup(key []byte) (rec, bool) {
 	r := rec{slot: slots.Of(key), key: key}
 	if c.cache != nil {
 		var v []byte
-		var found bool
+		var found, entry, inFlight bool
 		if c.b != nil {
-			v, found = c.cache.getStaged(key)
+			v, found, entry = c.cache.getStaged(key)
+			r.absentCommitted = !entry
 		} else {
-			v, found = c.cache.get(key)
+			c.lookups++
+			v, found, inFlight = c.cache.get(key, c.snap)
+			c.pebbleInFlight = c.pebbleInFlight || inFlight
 		}
 		if found {
 			if v == nil {
@@ -147,7 +164,7 @@ func (c *Ctx) lookup(key []byte) (rec, bool) {
 	fill := c.cache != nil && c.b == nil
 	if err == pebble.ErrNotFound {
 		if fill {
-			c.cache.fill(key, nil)
+			c.fills = append(c.fills, cacheFill{key: copyBytes(key)})
 		}
 		return r, true
 	}
@@ -161,8 +178,8 @@ func (c *Ctx) lookup(key []byte) (rec, bool) {
 		c.fail(fmt.Errorf("key %q: %w", key, err))
 		return r, false
 	}
-	if fill {
-		c.cache.fill(key, v)
+	if fill && c.cache.cacheable(v) {
+		c.fills = append(c.fills, cacheFill{key: copyBytes(key), rec: copyBytes(v)})
 	}
 	r.m, r.physical, r.closer = m, true, closer
 	r.live = !m.expiredAt(c.now)
@@ -213,7 +230,7 @@ func (c *Ctx) putMeta(r *rec, m *meta) {
 	c.metaBuf = m.appendEncoded(c.metaBuf[:0])
 	c.keyBuf = appendMetaKey(c.keyBuf[:0], r.slot, r.key)
 	c.setErr(c.b.Set(c.keyBuf, c.metaBuf, nil))
-	c.stageWrite(r.key, c.metaBuf)
+	c.stageWrite(r, c.metaBuf)
 }
 
 // deleteKey removes a stored key with everything it owns.
@@ -231,7 +248,7 @@ func (c *Ctx) deleteKey(r *rec) {
 	c.keyBuf = appendMetaKey(c.keyBuf[:0], r.slot, r.key)
 	c.setErr(c.b.Delete(c.keyBuf, nil))
 	c.deltas.add(r.slot, -1)
-	c.stageWrite(r.key, nil)
+	c.stageWrite(r, nil)
 	r.physical, r.live = false, false
 }
 
@@ -243,11 +260,31 @@ func (c *Ctx) dropSubKeys(r *rec) {
 
 // stageWrite stages a write of the apply loop in the row cache (nil record:
 // deleted) and remembers the key, to publish it once the batch commits.
-func (c *Ctx) stageWrite(key, rec []byte) {
+func (c *Ctx) stageWrite(r *rec, record []byte) {
 	if c.cache != nil {
-		c.cache.stage(key, rec)
+		c.cache.stage(r.key, record, r.absentCommitted && !r.physical, c.batchPub())
 	}
-	c.written = append(c.written, copyBytes(key))
+	c.written = append(c.written, copyBytes(r.key))
+}
+
+// batchPub returns the apply batch's publication, made on first use.
+func (c *Ctx) batchPub() *batchPub {
+	if c.pub == nil {
+		c.pub = newBatchPub()
+	}
+	return c.pub
+}
+
+// cacheFill is a record a reader found in Pebble.
+type cacheFill struct{ key, rec []byte }
+
+// fillCache caches what the command read from Pebble.
+func (c *Ctx) fillCache() {
+	for _, f := range c.fills {
+		c.cache.fill(f.key, f.rec)
+	}
+	clear(c.fills)
+	c.fills = c.fills[:0]
 }
 
 func (c *Ctx) setErr(err error) {

@@ -49,15 +49,23 @@ type DB struct {
 	checksums  map[uint16]RegionChecksum
 	// rows is the row cache shared by the apply loops and the readers.
 	rows *rowCache
-	// vis makes each apply batch visible to readers at once: held
-	// exclusively from a batch's Pebble commit until its cached records
-	// are published (and around snapshot ingestion), shared by a reader
-	// for a whole command. Without it a reader could see one key of an
-	// MSET or MULTI/EXEC new and another still old, or a collection's
-	// sub-keys from another state than its metadata. The price: a Pebble
-	// write stall, which holds the commit, holds readers too (as a slow
-	// fsync holds everything in Redis with appendfsync always).
-	vis sync.RWMutex
+	// An apply batch becomes visible to readers at once. Without that a
+	// reader could see one key of an MSET or MULTI/EXEC new and another
+	// still old, or a collection's sub-keys from another state than its
+	// metadata.
+	//
+	// commitSeq turns odd when a batch's Pebble commit starts and even
+	// when the batch is published (commits and snapshot ingestions take
+	// turns under gate, held exclusively). A read command takes the
+	// sequence when it starts and reads the row cache as of it (see
+	// rowCache), so its cached records are of one state, whatever is
+	// published meanwhile. Pebble shows a batch from some moment of its
+	// commit on, so a command whose Pebble reads may have seen part of a
+	// commit, or that read several keys while the sequence moved, runs
+	// again holding gate shared: no commit is in flight then. Readers
+	// never wait for a commit otherwise.
+	gate      sync.RWMutex
+	commitSeq atomic.Uint64
 	// keys knows which keys were never stored (nil: off).
 	keys *keyFilter
 	// slotKeys counts metadata records per slot (live or expired but not yet

@@ -23,8 +23,8 @@
 // snapshot install replaces atomically (ingest and excise).
 //
 // Visibility: an apply batch's writes (Pebble commit, cached records, key
-// counts) become visible to readers at once, under DB.vis, and a read
-// command runs under it whole; so readers never see part of an MSET, of a
+// counts) become visible to readers at once, and a read command sees one
+// state (DB.commitSeq); so readers never see part of an MSET, of a
 // MULTI/EXEC or of an entry, nor a collection's sub-keys from another
 // state than its metadata.
 //

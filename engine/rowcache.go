@@ -2,6 +2,7 @@ package engine
 
 import (
 	"hash/maphash"
+	"math"
 	"sync"
 	"sync/atomic"
 
@@ -14,19 +15,19 @@ import (
 // across a large skiplist); a hit here is a hash lookup. Both the apply
 // loops (to learn what a write replaces) and the readers (GET) use it.
 //
-// Readers see committed records only. An apply batch stages its writes on
-// the entries of the keys it writes (pending), where only the apply loop
-// that wrote them reads them back; after the batch's Pebble commit, under
-// DB.vis held exclusively, publish makes every staged record of the batch
-// the committed one at once. Readers hold DB.vis shared for a whole
-// command, so a command sees every write of a batch or none, and the
-// cache and Pebble agree while it runs.
+// Readers see committed records only, and each apply batch's all at once.
+// A batch stages its writes on the entries of the keys it writes, all
+// pointing at one batchPub; the apply loop reads them back at once. The
+// batch is published by one step of DB.commitSeq after its Pebble commit:
+// a reader takes the sequence when its command starts and sees a staged
+// record only if its batch was published by then (see DB.commitSeq for
+// the reads that go to Pebble). fold later moves published records into
+// place, which changes nothing a reader can see.
 //
-//   - An entry with a staged write is never evicted: the staged record is
-//     the apply loop's only view of its own uncommitted write.
-//   - Readers fill on a miss only where no entry exists; what they read
-//     from Pebble is the committed state, which cannot change while they
-//     hold DB.vis.
+//   - An entry with a staged write is never evicted or cleared: it is the
+//     apply loop's only view of its uncommitted write.
+//   - Readers fill only where no entry exists, with what they read in a
+//     settled state (no commit overlapped their Pebble reads).
 type rowCache struct {
 	seed     maphash.Seed
 	shards   [rowShards]rowShard
@@ -44,19 +45,28 @@ type rowShard struct {
 	hits, misses atomic.Uint64
 }
 
-// rowEntry is what the cache knows of a key. Fields are read and written
-// under the shard's lock; rec and known change only in publish and clear
-// (under DB.vis held exclusively), so a reader's view of them holds for
-// its whole command.
+// batchPub is an apply batch's publication: doneAt is the DB.commitSeq
+// value from which its staged records are committed (never, until its
+// commit starts).
+type batchPub struct{ doneAt atomic.Uint64 }
+
+func newBatchPub() *batchPub {
+	p := &batchPub{}
+	p.doneAt.Store(math.MaxUint64)
+	return p
+}
+
+// rowEntry is what the cache knows of a key; its fields are read and
+// written under the shard's lock.
 type rowEntry struct {
 	rec   []byte // the committed record (nil: absent), if known
 	known bool   // rec is the committed state (false: readers go to Pebble)
-	// staged is an uncommitted apply batch's write: stagedRec (nil:
-	// deleted) when stagedCached, otherwise a record only Pebble holds (a
-	// collection or a large string), which the apply loop reads back from
-	// its batch.
+	// staged is a write of batch pub: stagedRec (nil: deleted) when
+	// stagedCached, otherwise a record only Pebble holds (a collection or
+	// a large string), which the apply loop reads back from its batch.
 	staged, stagedCached bool
 	stagedRec            []byte
+	pub                  *batchPub
 }
 
 func (e *rowEntry) cost(keyLen int) int64 {
@@ -81,25 +91,37 @@ func (c *rowCache) shard(key []byte) *rowShard {
 	return &c.shards[maphash.Bytes(c.seed, key)&(rowShards-1)]
 }
 
-// get returns key's committed record (nil rec: known absent), for readers.
-func (c *rowCache) get(key []byte) (rec []byte, found bool) {
+// get returns key's record as committed at sequence snap (nil rec: known
+// absent), for readers. inFlight: the key has a write staged by a batch
+// not published at snap and the committed record is not cached, so Pebble
+// may show either.
+func (c *rowCache) get(key []byte, snap uint64) (rec []byte, found, inFlight bool) {
 	s := c.shard(key)
 	s.mu.RLock()
-	if e := s.m[string(key)]; e != nil && e.known {
-		rec, found = e.rec, true
+	if e := s.m[string(key)]; e != nil {
+		switch {
+		case e.staged && e.pub.doneAt.Load() <= snap:
+			rec, found = e.stagedRec, e.stagedCached
+		case e.known:
+			rec, found = e.rec, true
+		default:
+			inFlight = e.staged
+		}
 	}
 	s.mu.RUnlock()
 	c.count(s, found)
-	return rec, found
+	return rec, found, inFlight
 }
 
 // getStaged returns key's record as the apply loop sees it: its own staged
 // write, else the committed record. found false: read the batch (a staged
-// write only Pebble holds) or Pebble.
-func (c *rowCache) getStaged(key []byte) (rec []byte, found bool) {
+// write only Pebble holds) or Pebble; entry false: the key has no entry, so
+// no batch in flight wrote it and the batch reads the committed record.
+func (c *rowCache) getStaged(key []byte) (rec []byte, found, entry bool) {
 	s := c.shard(key)
 	s.mu.RLock()
 	if e := s.m[string(key)]; e != nil {
+		entry = true
 		switch {
 		case e.staged:
 			rec, found = e.stagedRec, e.stagedCached
@@ -109,7 +131,7 @@ func (c *rowCache) getStaged(key []byte) (rec []byte, found bool) {
 	}
 	s.mu.RUnlock()
 	c.count(s, found)
-	return rec, found
+	return rec, found, entry
 }
 
 func (c *rowCache) count(s *rowShard, hit bool) {
@@ -146,9 +168,9 @@ func (c *rowCache) cacheable(rec []byte) bool {
 	return rec == nil || (len(rec) <= c.maxValue && Type(rec[0]) == TypeString)
 }
 
-// fill caches a committed record a reader read from Pebble, unless the key
-// has an entry already or the shard is full. The caller holds DB.vis
-// shared (or is the only user of the DB).
+// fill caches a committed record a reader read from Pebble in a settled
+// state (rec is the cache's from now on), unless the key has an entry (a
+// batch may have staged it since) or the shard is full.
 func (c *rowCache) fill(key, rec []byte) {
 	if !c.cacheable(rec) {
 		return
@@ -162,28 +184,34 @@ func (c *rowCache) fill(key, rec []byte) {
 	if _, ok := s.m[string(key)]; ok {
 		return
 	}
-	e := &rowEntry{rec: copyOrNil(rec), known: true}
+	e := &rowEntry{rec: rec, known: true}
 	s.m[string(key)] = e
 	s.bytes += e.cost(len(key))
 }
 
-// stage records a write of the apply loop (nil: deleted), invisible to
-// readers until publish.
+// stage records a write of the apply batch pub (nil: deleted), invisible to
+// readers until pub is published. absent: the apply loop found the key
+// absent in the committed state, which readers may take from a new entry.
 //
 // A collection's metadata must be read together with its sub-keys, which
 // only Pebble holds, and a string too large to cache is left to Pebble as
-// well: those are staged as uncached, and publish drops the entry.
-func (c *rowCache) stage(key, rec []byte) {
+// well: those are staged as uncached, and fold drops the entry.
+func (c *rowCache) stage(key, rec []byte, absent bool, pub *batchPub) {
 	s := c.shard(key)
 	s.mu.Lock()
 	e := s.m[string(key)]
 	if e == nil {
-		e = &rowEntry{}
+		e = &rowEntry{known: absent}
 		s.m[string(key)] = e
 	} else {
 		s.bytes -= e.cost(len(key))
+		if e.staged && e.pub != pub {
+			// An earlier batch of this apply loop, published: its record
+			// is the committed one now.
+			e.rec, e.known = e.stagedRec, e.stagedCached
+		}
 	}
-	e.staged, e.stagedCached, e.stagedRec = true, false, nil
+	e.staged, e.stagedCached, e.stagedRec, e.pub = true, false, nil, pub
 	if c.cacheable(rec) {
 		e.stagedCached, e.stagedRec = true, copyOrNil(rec)
 	}
@@ -191,18 +219,19 @@ func (c *rowCache) stage(key, rec []byte) {
 	s.mu.Unlock()
 }
 
-// publish makes the staged writes of keys the committed records, after
-// their batch committed. The caller holds DB.vis exclusively. Keys listed
-// twice or without a staged write are left alone.
-func (c *rowCache) publish(keys [][]byte) {
+// fold moves the published writes of keys into place: the staged record
+// becomes the committed one (or, not cached, the entry goes). Readers see
+// the same records before and after. Keys listed twice or staged by a later
+// batch are left alone.
+func (c *rowCache) fold(keys [][]byte, pub *batchPub) {
 	for _, key := range keys {
 		s := c.shard(key)
 		s.mu.Lock()
-		if e := s.m[string(key)]; e != nil && e.staged {
+		if e := s.m[string(key)]; e != nil && e.staged && e.pub == pub {
 			s.bytes -= e.cost(len(key))
 			if e.stagedCached {
 				e.rec, e.known = e.stagedRec, true
-				e.staged, e.stagedCached, e.stagedRec = false, false, nil
+				e.staged, e.stagedCached, e.stagedRec, e.pub = false, false, nil, nil
 				s.bytes += e.cost(len(key))
 			} else {
 				delete(s.m, string(key))
@@ -234,14 +263,14 @@ func (c *rowCache) trim() {
 }
 
 // clear forgets every committed record (snapshot install); staged writes
-// of batches in flight stay. The caller holds DB.vis exclusively.
+// of batches in flight stay, without an old record.
 func (c *rowCache) clear() {
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
 		for k, e := range s.m {
 			s.bytes -= e.cost(len(k))
-			if !e.staged {
+			if !e.staged || e.pub.doneAt.Load() != math.MaxUint64 {
 				delete(s.m, k)
 				continue
 			}
@@ -252,17 +281,10 @@ func (c *rowCache) clear() {
 	}
 }
 
-func copyOrNil(b []byte) []byte {
-	if b == nil {
-		return nil
-	}
-	return append(make([]byte, 0, len(b)), b...)
-}
-
-// clearSlots stages the deletion of every cached key of slots [lo, hi]
-// (FLUSHDB, whose range deletion covers the keys the cache does not hold)
-// and returns those keys, to be published with the batch.
-func (c *rowCache) clearSlots(lo, hi uint16) [][]byte {
+// clearSlots stages the deletion of every cached key of slots [lo, hi] in
+// batch pub (FLUSHDB, whose range deletion covers the keys the cache does
+// not hold) and returns those keys, to be folded after the batch.
+func (c *rowCache) clearSlots(lo, hi uint16, pub *batchPub) [][]byte {
 	var keys [][]byte
 	for i := range c.shards {
 		s := &c.shards[i]
@@ -272,11 +294,21 @@ func (c *rowCache) clearSlots(lo, hi uint16) [][]byte {
 				continue
 			}
 			s.bytes -= e.cost(len(k))
-			e.staged, e.stagedCached, e.stagedRec = true, true, nil
+			if e.staged && e.pub != pub {
+				e.rec, e.known = e.stagedRec, e.stagedCached
+			}
+			e.staged, e.stagedCached, e.stagedRec, e.pub = true, true, nil, pub
 			s.bytes += e.cost(len(k))
 			keys = append(keys, []byte(k))
 		}
 		s.mu.Unlock()
 	}
 	return keys
+}
+
+func copyOrNil(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append(make([]byte, 0, len(b)), b...)
 }

@@ -210,7 +210,7 @@ func execFlushSlots(c *Ctx, argv [][]byte) {
 	start, end := DataSpan(uint16(lo), uint16(hi))
 	c.setErr(c.b.DeleteRange(start, end, nil))
 	if c.cache != nil {
-		c.written = append(c.written, c.cache.clearSlots(uint16(lo), uint16(hi))...)
+		c.written = append(c.written, c.cache.clearSlots(uint16(lo), uint16(hi), c.batchPub())...)
 	}
 	for s := int(lo); s <= int(hi); s++ {
 		if n := c.db.slotKeys[s].Load() + int64(c.deltas.d[s]); n != 0 {

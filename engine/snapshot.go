@@ -220,13 +220,15 @@ func (db *DB) IngestRegionSnapshot(st *StagedSnapshot, desc RegionDesc) error {
 		lo, hi = raftKey(desc.ID, raftSystemSuffix), raftKey(desc.ID, raftSystemSuffix+1)
 	}
 	// Readers see the old data and cached records or the new data and an
-	// empty cache, never a mix.
-	db.vis.Lock()
+	// empty cache, never a mix (see DB.commitSeq).
+	db.gate.Lock()
+	db.commitSeq.Add(1)
 	_, err := db.pdb.IngestAndExcise(context.Background(), []string{st.Path}, nil, nil, pebble.KeyRange{Start: lo, End: hi})
 	if err == nil && db.rows != nil {
 		db.rows.clear()
 	}
-	db.vis.Unlock()
+	db.commitSeq.Add(1)
+	db.gate.Unlock()
 	if err != nil {
 		return fmt.Errorf("ingest snapshot of region %d: %w", desc.ID, err)
 	}

@@ -63,10 +63,9 @@ func (c *Ctx) hsVersion(r *rec) uint64 {
 // and nothing else writes meanwhile.
 //
 // On the read path it is one Pebble iterator over every opened key's
-// metadata and sub-keys (clones of it share its view). The reader holds
-// DB.vis, so no batch commits while it runs and the iterator agrees with
-// the records the lookups returned; the iterator gives the command's
-// sub-key reads a point-in-time view all the same.
+// metadata and sub-keys (clones of it share its view). A read whose Pebble
+// reads overlap a commit runs again (DB.commitSeq), so the iterator agrees with
+// the records the lookups returned.
 type hsView struct {
 	c      *Ctx
 	base   *pebble.Iterator // read path: the view; nil at apply
