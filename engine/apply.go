@@ -321,6 +321,10 @@ func (a *Applier) Commit() error {
 	// together (see DB.commitSeq).
 	db, pub := a.db, a.ctx.pub
 	db.gate.Lock()
+	ranged := a.ctx.flushedRange
+	if ranged {
+		db.rangeInFlight.Store(true)
+	}
 	start := db.commitSeq.Add(1)
 	if pub != nil {
 		pub.doneAt.Store(start + 1)
@@ -332,11 +336,14 @@ func (a *Applier) Commit() error {
 		pub.doneAt.Store(math.MaxUint64)
 	}
 	db.commitSeq.Add(1)
+	if ranged {
+		db.rangeInFlight.Store(false)
+	}
 	db.gate.Unlock()
 	if err == nil && pub != nil {
 		a.ctx.cache.fold(a.ctx.written, pub)
 	}
-	a.ctx.pub = nil
+	a.ctx.pub, a.ctx.flushedRange = nil, false
 	if err != nil {
 		a.deltas.discard()
 		return fmt.Errorf("commit apply batch: %w", err)
@@ -407,7 +414,8 @@ func (r *Reader) Exec(cmd *Command, argv [][]byte, now int64, w *resp.Writer) er
 	r.run(cmd, argv, snap)
 	c := &r.ctx
 	moved := db.commitSeq.Load() != snap
-	if !(moved && (c.pebbleUsed || c.lookups > 1)) && !(c.pebbleInFlight && snap&1 == 1) {
+	inFlight := c.pebbleInFlight || (c.pebbleUsed && (c.cache == nil || db.rangeInFlight.Load()))
+	if !(moved && (c.pebbleUsed || c.lookups > 1)) && !(inFlight && snap&1 == 1) {
 		c.fillCache()
 		return c.err
 	}

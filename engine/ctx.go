@@ -40,8 +40,10 @@ type Ctx struct {
 	deltas  *slotDeltas
 	cache   *rowCache
 	written [][]byte // apply: keys this batch wrote (staged in the cache)
-	// pub is the apply batch's publication, for the writes it stages.
-	pub *batchPub
+	// pub is the apply batch's publication, for the writes it stages;
+	// flushedRange: the batch deletes a range of keys (see DB.commitSeq).
+	pub          *batchPub
+	flushedRange bool
 	// Read path (see DB.commitSeq): the sequence the command reads the
 	// cache at, how many keys it looked up, whether it read Pebble, and for
 	// a key a batch in flight wrote, and the records it read there, cached

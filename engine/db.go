@@ -64,8 +64,13 @@ type DB struct {
 	// commit, or that read several keys while the sequence moved, runs
 	// again holding gate shared: no commit is in flight then. Readers
 	// never wait for a commit otherwise.
-	gate      sync.RWMutex
-	commitSeq atomic.Uint64
+	//
+	// Without the row cache, or while a batch that deletes a range of
+	// keys (FLUSHDB) commits, any key may change in Pebble: then every
+	// read that went to Pebble while a commit was in flight runs again.
+	gate          sync.RWMutex
+	commitSeq     atomic.Uint64
+	rangeInFlight atomic.Bool
 	// keys knows which keys were never stored (nil: off).
 	keys *keyFilter
 	// slotKeys counts metadata records per slot (live or expired but not yet

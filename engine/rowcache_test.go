@@ -77,9 +77,21 @@ func TestApplyBatchBecomesVisibleAtCommit(t *testing.T) {
 }
 
 // Readers racing an apply loop never see part of an MSET, whether the
-// cache answers (k1) or Pebble does (k2's values are too large to cache).
+// cache answers (k1) or Pebble does (k2's values are too large to cache),
+// and with no cache at all.
 func TestConcurrentReadersSeeWholeBatches(t *testing.T) {
-	db := openTestDB(t)
+	t.Run("cache", func(t *testing.T) { checkReadersSeeWholeBatches(t, openTestDB(t)) })
+	t.Run("no cache", func(t *testing.T) {
+		db, err := Open(t.TempDir(), Options{CacheSize: 8 << 20, MemTableSize: 4 << 20, RowCacheBytes: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Close() })
+		checkReadersSeeWholeBatches(t, db)
+	})
+}
+
+func checkReadersSeeWholeBatches(t *testing.T, db *DB) {
 	a := db.NewApplier(Commands())
 	pad := strings.Repeat(" ", 5000)
 	applyOne(t, a, 1, "mset", "k1", "0", "k2", "0"+pad)

@@ -209,6 +209,7 @@ func execFlushSlots(c *Ctx, argv [][]byte) {
 	}
 	start, end := DataSpan(uint16(lo), uint16(hi))
 	c.setErr(c.b.DeleteRange(start, end, nil))
+	c.flushedRange = true
 	if c.cache != nil {
 		c.written = append(c.written, c.cache.clearSlots(uint16(lo), uint16(hi), c.batchPub())...)
 	}
