@@ -428,6 +428,24 @@ func (r *Reader) Exec(cmd *Command, argv [][]byte, now int64, w *resp.Writer) er
 	return c.err
 }
 
+// ReadSettled runs read, which reads Pebble or the key counts directly
+// (KEYS, SCAN, RANDOMKEY, DBSIZE) and replies into w, so that it sees a
+// published state (see DB.commitSeq): if a commit was in flight meanwhile,
+// its reply is dropped and it runs again with commits held off.
+func (db *DB) ReadSettled(w *resp.Writer, read func()) {
+	start := len(w.B)
+	if snap := db.commitSeq.Load(); snap&1 == 0 {
+		read()
+		if db.commitSeq.Load() == snap {
+			return
+		}
+		w.B = w.B[:start]
+	}
+	db.gate.RLock()
+	defer db.gate.RUnlock()
+	read()
+}
+
 func (r *Reader) run(cmd *Command, argv [][]byte, snap uint64) {
 	c := &r.ctx
 	c.err, c.snap, c.lookups, c.pebbleUsed, c.pebbleInFlight = nil, snap, 0, false, false

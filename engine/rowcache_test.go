@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/neokv/neokv/resp"
+	"github.com/neokv/neokv/slots"
 )
 
 // Keys sharing a hash tag share a slot; the cache must still spread them
@@ -152,4 +153,74 @@ func checkReadersSeeWholeBatches(t *testing.T, db *DB) {
 		t.Error(err)
 	}
 	t.Fatalf("a reader saw part of an MSET: %s", partial)
+}
+
+// A key a keyspace read (KEYS, SCAN) found in Pebble is found by a GET
+// that starts after it: such reads see published batches only, although
+// Pebble shows a batch before it is published.
+func TestKeyspaceReadsSeePublishedBatches(t *testing.T) {
+	db := openTestDB(t)
+	a := db.NewApplier(Commands())
+	const n = 3000
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		for i := 0; i < n; i++ {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			if err := a.ApplyEntry(entry(1, []string{"set", fmt.Sprintf("k%05d", i), "v"}), nil); err != nil {
+				done <- err
+				return
+			}
+			if err := a.Commit(); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	rd := db.NewReader()
+	get := Commands()["get"]
+	var w resp.Writer
+	var bad string
+	for bad == "" {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			return
+		default:
+		}
+		var last []byte
+		w.Reset()
+		db.ReadSettled(&w, func() {
+			_, err := db.ScanSlots(0, slots.Count-1, 1<<30, ScanOptions{Now: 1}, func(k []byte) {
+				if bytes.Compare(k, last) > 0 {
+					last = append(last[:0], k...)
+				}
+			})
+			if err != nil {
+				bad = err.Error()
+			}
+		})
+		if last == nil {
+			continue
+		}
+		w.Reset()
+		if err := rd.Exec(get, [][]byte{[]byte("get"), last}, 1, &w); err != nil {
+			bad = err.Error()
+		} else if string(w.B) != "$1\r\nv\r\n" {
+			bad = fmt.Sprintf("GET %s after the keyspace read listed it: %q", last, w.B)
+		}
+	}
+	close(stop)
+	if err := <-done; err != nil {
+		t.Error(err)
+	}
+	t.Fatal(bad)
 }

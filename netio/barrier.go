@@ -15,7 +15,8 @@ import (
 // its index, so the answer includes every write acknowledged before.
 func (s *Server) keyspaceRead(cl *client, argv [][]byte, fn func(w *resp.Writer, argv [][]byte)) {
 	if !s.cfg.Cluster {
-		fn(cl.immediate(), argv)
+		w := cl.immediate()
+		s.db.ReadSettled(w, func() { fn(w, argv) })
 		return
 	}
 	args := cloneArgv(argv)
@@ -29,7 +30,7 @@ func (s *Server) keyspaceRead(cl *client, argv [][]byte, fn func(w *resp.Writer,
 		if failed != nil {
 			sl.w.Raw(failed)
 		} else {
-			fn(&sl.w, args)
+			s.db.ReadSettled(&sl.w, func() { fn(&sl.w, args) })
 		}
 		sl.Complete(0)
 	}}
