@@ -63,7 +63,8 @@ type DB struct {
 	// commit on, so a command whose Pebble reads may have seen part of a
 	// commit, or that read several keys while the sequence moved, runs
 	// again holding gate shared: no commit is in flight then. Readers
-	// never wait for a commit otherwise.
+	// never wait for a commit otherwise. Reads that bypass the Reader
+	// (KEYS, SCAN, DBSIZE) go through ReadSettled.
 	//
 	// Without the row cache, or while a batch that deletes a range of
 	// keys (FLUSHDB) commits, any key may change in Pebble: then every
