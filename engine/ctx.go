@@ -264,7 +264,10 @@ func (c *Ctx) dropSubKeys(r *rec) {
 // deleted) and remembers the key, to publish it once the batch commits.
 func (c *Ctx) stageWrite(r *rec, record []byte) {
 	if c.cache != nil {
-		c.cache.stage(r.key, record, r.absentCommitted && !r.physical, c.batchPub())
+		// After a range deletion in this batch, absent in the batch is not
+		// absent in the committed state.
+		absent := r.absentCommitted && !r.physical && !c.flushedRange
+		c.cache.stage(r.key, record, absent, c.batchPub())
 	}
 	c.written = append(c.written, copyBytes(r.key))
 }

@@ -224,3 +224,29 @@ func TestKeyspaceReadsSeePublishedBatches(t *testing.T) {
 	}
 	t.Fatal(bad)
 }
+
+// A key FLUSHDB deletes and the same batch writes again reads as its old
+// value until the batch is published: absent in the batch is not absent in
+// the committed state.
+func TestWriteAfterFlushInOneBatchStaysUnseen(t *testing.T) {
+	db := openTestDB(t)
+	a := db.NewApplier(Commands())
+	applyOne(t, a, 1, "set", "x", "old")
+	db.rows.clear() // x now only in Pebble, as after an eviction
+	var e EntryEncoder
+	e.Begin(EntryHeader{Now: 2})
+	e.Add(KindInternal, [][]byte{[]byte("flushslots"), []byte("0"), []byte("16383")})
+	e.Add(KindClient, [][]byte{[]byte("set"), []byte("x"), []byte("new")})
+	if err := a.ApplyEntry(e.Finish(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := hsRead(t, db, false, 2, "get", "x"); got != "$3\r\nold\r\n" {
+		t.Fatalf("get before the batch is published: %q", got)
+	}
+	if err := a.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := hsRead(t, db, false, 2, "get", "x"); got != "$3\r\nnew\r\n" {
+		t.Fatalf("get after: %q", got)
+	}
+}
