@@ -315,6 +315,13 @@ func (a *Applier) Commit() error {
 	defer a.releaseKeyWriters()
 	if a.b.Empty() {
 		a.deltas.discard()
+		if pub := a.ctx.pub; pub != nil {
+			// Only reads marked collections in flight: nothing to publish.
+			pub.doneAt.Store(0)
+			a.ctx.cache.fold(a.ctx.marked, pub)
+			clear(a.ctx.marked)
+			a.ctx.marked, a.ctx.pub = a.ctx.marked[:0], nil
+		}
 		return nil
 	}
 	// The commit, the key counts and the cached records become visible
@@ -342,7 +349,10 @@ func (a *Applier) Commit() error {
 	db.gate.Unlock()
 	if err == nil && pub != nil {
 		a.ctx.cache.fold(a.ctx.written, pub)
+		a.ctx.cache.fold(a.ctx.marked, pub)
 	}
+	clear(a.ctx.marked)
+	a.ctx.marked = a.ctx.marked[:0]
 	a.ctx.pub, a.ctx.flushedRange = nil, false
 	if err != nil {
 		a.deltas.discard()

@@ -44,6 +44,7 @@ type Ctx struct {
 	// flushedRange: the batch deletes a range of keys (see DB.commitSeq).
 	pub          *batchPub
 	flushedRange bool
+	marked       [][]byte // apply: collections marked in flight (markInFlight)
 	// Read path (see DB.commitSeq): the sequence the command reads the
 	// cache at, how many keys it looked up, whether it read Pebble, and for
 	// a key a batch in flight wrote, and the records it read there, cached
@@ -185,6 +186,11 @@ func (c *Ctx) lookup(key []byte) (rec, bool) {
 	}
 	r.m, r.physical, r.closer = m, true, closer
 	r.live = !m.expiredAt(c.now)
+	if c.b != nil && c.cache != nil && m.typ != TypeString {
+		// The command may change the collection's sub-keys alone.
+		c.cache.markInFlight(key, c.batchPub())
+		c.marked = append(c.marked, copyBytes(key))
+	}
 	return r, true
 }
 
@@ -286,7 +292,7 @@ type cacheFill struct{ key, rec []byte }
 // fillCache caches what the command read from Pebble.
 func (c *Ctx) fillCache() {
 	for _, f := range c.fills {
-		c.cache.fill(f.key, f.rec)
+		c.cache.fill(f.key, f.rec, &c.db.commitSeq, c.snap)
 	}
 	clear(c.fills)
 	c.fills = c.fills[:0]

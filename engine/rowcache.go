@@ -169,16 +169,18 @@ func (c *rowCache) cacheable(rec []byte) bool {
 }
 
 // fill caches a committed record a reader read from Pebble in a settled
-// state (rec is the cache's from now on), unless the key has an entry (a
-// batch may have staged it since) or the shard is full.
-func (c *rowCache) fill(key, rec []byte) {
+// state at sequence snap (rec is the cache's from now on), unless the key
+// has an entry (a batch may have staged it since), the shard is full, or
+// seq moved past snap: a batch may have written the key and its entry gone
+// since (fold, trim and clear all come after a step of the sequence).
+func (c *rowCache) fill(key, rec []byte, seq *atomic.Uint64, snap uint64) {
 	if !c.cacheable(rec) {
 		return
 	}
 	s := c.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.bytes >= c.maxBytes {
+	if s.bytes >= c.maxBytes || seq.Load() != snap {
 		return
 	}
 	if _, ok := s.m[string(key)]; ok {
@@ -216,6 +218,25 @@ func (c *rowCache) stage(key, rec []byte, absent bool, pub *batchPub) {
 		e.stagedCached, e.stagedRec = true, copyOrNil(rec)
 	}
 	s.bytes += e.cost(len(key))
+	s.mu.Unlock()
+}
+
+// markInFlight records that batch pub writes key's sub-keys (a collection
+// changed without a new metadata record, such as HSET of an existing
+// field): readers then treat the key as written by a batch in flight, whose
+// state Pebble may show before it is published.
+func (c *rowCache) markInFlight(key []byte, pub *batchPub) {
+	s := c.shard(key)
+	s.mu.Lock()
+	e := s.m[string(key)]
+	if e == nil {
+		e = &rowEntry{}
+		s.m[string(key)] = e
+		s.bytes += e.cost(len(key))
+	}
+	if !e.staged {
+		e.staged, e.stagedCached, e.stagedRec, e.pub = true, false, nil, pub
+	}
 	s.mu.Unlock()
 }
 

@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/neokv/neokv/resp"
 	"github.com/neokv/neokv/slots"
@@ -248,5 +251,83 @@ func TestWriteAfterFlushInOneBatchStaysUnseen(t *testing.T) {
 	}
 	if got := hsRead(t, db, false, 2, "get", "x"); got != "$3\r\nnew\r\n" {
 		t.Fatalf("get after: %q", got)
+	}
+}
+
+// A reader that read a record from Pebble must not cache it once a batch
+// replaced it: the new record is too large to cache, so the batch leaves
+// no entry behind for the stale fill to collide with.
+func TestStaleFillIsDropped(t *testing.T) {
+	db := openTestDB(t)
+	a := db.NewApplier(Commands())
+	applyOne(t, a, 1, "set", "k", "old")
+	db.rows.clear() // k only in Pebble
+	rd := db.NewReader()
+	var w resp.Writer
+	rd.ctx.W = &w
+	rd.run(Commands()["get"], [][]byte{[]byte("get"), []byte("k")}, db.commitSeq.Load())
+	if string(w.B) != "$3\r\nold\r\n" || len(rd.ctx.fills) != 1 {
+		t.Fatalf("read %q, %d fills", w.B, len(rd.ctx.fills))
+	}
+	big := strings.Repeat("n", 5000)
+	applyOne(t, a, 2, "set", "k", big)
+	rd.ctx.fillCache() // the reader's fill, late
+	if got := hsRead(t, db, false, 2, "strlen", "k"); got != ":5000\r\n" {
+		t.Fatalf("strlen after the late fill: %q", got)
+	}
+}
+
+// A batch that changes only a collection's sub-keys (HSET of an existing
+// field) is not seen before it is published, even by a read that goes to
+// Pebble while the commit is in flight: a later GET of another key of the
+// batch would otherwise see an older state.
+func TestSubKeyOnlyWriteUnseenUntilPublished(t *testing.T) {
+	db := openTestDB(t)
+	a := db.NewApplier(Commands())
+	applyOne(t, a, 1, "hset", "h", "f", "old")
+	applyOne(t, a, 1, "set", "k2", "old")
+	if err := a.ApplyEntry(entry(2, []string{"hset", "h", "f", "new"}, []string{"set", "k2", "new"}), nil); err != nil {
+		t.Fatal(err)
+	}
+	// Commit by hand, stopping where Pebble shows the batch and it is not
+	// published yet.
+	pub := a.ctx.pub
+	db.gate.Lock()
+	pub.doneAt.Store(db.commitSeq.Add(1) + 1)
+	if err := a.b.Commit(pebble.NoSync); err != nil {
+		db.gate.Unlock()
+		t.Fatal(err)
+	}
+	hget := make(chan string, 1)
+	go func() {
+		var w resp.Writer
+		if err := db.NewReader().Exec(Commands()["hget"], [][]byte{[]byte("hget"), []byte("h"), []byte("f")}, 2, &w); err != nil {
+			hget <- err.Error()
+			return
+		}
+		hget <- string(w.B)
+	}()
+	var early string
+	select {
+	case early = <-hget:
+	case <-time.After(200 * time.Millisecond):
+	}
+	got := hsRead(t, db, false, 2, "get", "k2")
+	db.commitSeq.Add(1)
+	db.gate.Unlock()
+	a.ctx.cache.fold(a.ctx.written, pub)
+	a.ctx.cache.fold(a.ctx.marked, pub)
+	a.releaseKeyWriters()
+	if early == "$3\r\nnew\r\n" {
+		t.Fatalf("HGET saw the batch before it was published (a GET after it read k2 = %q)", got)
+	}
+	if got != "$3\r\nold\r\n" {
+		t.Fatalf("GET k2 before the publish: %q", got)
+	}
+	if early == "" {
+		early = <-hget
+	}
+	if early != "$3\r\nnew\r\n" && early != "$3\r\nold\r\n" {
+		t.Fatalf("HGET: %q", early)
 	}
 }
