@@ -99,72 +99,37 @@ func checkReadersSeeWholeBatches(t *testing.T, db *DB) {
 	a := db.NewApplier(Commands())
 	pad := strings.Repeat(" ", 5000)
 	applyOne(t, a, 1, "mset", "k1", "0", "k2", "0"+pad)
-	stop := make(chan struct{})
-	done := make(chan error, 1)
-	go func() {
-		for i := 1; i <= 2000; i++ {
-			select {
-			case <-stop:
-				done <- nil
-				return
-			default:
-			}
-			v := strconv.Itoa(i)
-			if err := a.ApplyEntry(entry(1, []string{"mset", "k1", v, "k2", v + pad}), nil); err != nil {
-				done <- err
-				return
-			}
-			if err := a.Commit(); err != nil {
-				done <- err
-				return
-			}
-		}
-		done <- nil
-	}()
 	rd := db.NewReader()
 	mget := Commands()["mget"]
 	argv := [][]byte{[]byte("mget"), []byte("k1"), []byte("k2")}
-	var w resp.Writer
-	var partial string
-	for reads := 0; partial == ""; reads++ {
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatal(err)
-			}
-			return
-		default:
+	bulk := func(e []byte) string { // "$n\r\n<value>\r\n" -> value
+		if i := bytes.IndexByte(e, '\n'); i > 0 && len(e) >= i+3 {
+			return string(e[i+1 : len(e)-2])
 		}
+		return string(e)
+	}
+	var w resp.Writer
+	readWhileApplying(t, a, 2000, func(i int) []string {
+		v := strconv.Itoa(i + 1)
+		return []string{"mset", "k1", v, "k2", v + pad}
+	}, func() string {
 		w.Reset()
 		if err := rd.Exec(mget, argv, 1, &w); err != nil {
-			partial = err.Error()
-			break
+			return err.Error()
 		}
 		elems, ok := resp.ArrayElems(w.B, nil)
-		bulk := func(e []byte) string { // "$n\r\n<value>\r\n" -> value
-			if i := bytes.IndexByte(e, '\n'); i > 0 && len(e) >= i+3 {
-				return string(e[i+1 : len(e)-2])
-			}
-			return string(e)
-		}
 		if !ok || len(elems) != 2 || bulk(elems[0])+pad != bulk(elems[1]) {
-			partial = fmt.Sprintf("read %d: %.40q", reads, w.B)
+			return fmt.Sprintf("part of an MSET: %.40q", w.B)
 		}
-	}
-	close(stop) // the applier must stop before the DB closes
-	if err := <-done; err != nil {
-		t.Error(err)
-	}
-	t.Fatalf("a reader saw part of an MSET: %s", partial)
+		return ""
+	})
 }
 
-// A key a keyspace read (KEYS, SCAN) found in Pebble is found by a GET
-// that starts after it: such reads see published batches only, although
-// Pebble shows a batch before it is published.
-func TestKeyspaceReadsSeePublishedBatches(t *testing.T) {
-	db := openTestDB(t)
-	a := db.NewApplier(Commands())
-	const n = 3000
+// readWhileApplying applies cmd(i) for i in [0, n), each in a batch of its
+// own, on another goroutine, and calls read until they are all applied or
+// read reports a problem; the applier stops before the test ends.
+func readWhileApplying(t *testing.T, a *Applier, n int, cmd func(i int) []string, read func() (problem string)) {
+	t.Helper()
 	stop := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
@@ -175,7 +140,7 @@ func TestKeyspaceReadsSeePublishedBatches(t *testing.T) {
 				return
 			default:
 			}
-			if err := a.ApplyEntry(entry(1, []string{"set", fmt.Sprintf("k%05d", i), "v"}), nil); err != nil {
+			if err := a.ApplyEntry(entry(1, cmd(i)), nil); err != nil {
 				done <- err
 				return
 			}
@@ -186,11 +151,7 @@ func TestKeyspaceReadsSeePublishedBatches(t *testing.T) {
 		}
 		done <- nil
 	}()
-	rd := db.NewReader()
-	get := Commands()["get"]
-	var w resp.Writer
-	var bad string
-	for bad == "" {
+	for reads := 0; ; reads++ {
 		select {
 		case err := <-done:
 			if err != nil {
@@ -199,33 +160,53 @@ func TestKeyspaceReadsSeePublishedBatches(t *testing.T) {
 			return
 		default:
 		}
+		if problem := read(); problem != "" {
+			close(stop) // the applier must stop before the DB closes
+			if err := <-done; err != nil {
+				t.Error(err)
+			}
+			t.Fatalf("read %d: %s", reads, problem)
+		}
+	}
+}
+
+// A key a keyspace read (KEYS, SCAN) found in Pebble is found by a GET
+// that starts after it: such reads see published batches only, although
+// Pebble shows a batch before it is published.
+func TestKeyspaceReadsSeePublishedBatches(t *testing.T) {
+	db := openTestDB(t)
+	a := db.NewApplier(Commands())
+	rd := db.NewReader()
+	get := Commands()["get"]
+	var w resp.Writer
+	readWhileApplying(t, a, 3000, func(i int) []string {
+		return []string{"set", fmt.Sprintf("k%05d", i), "v"}
+	}, func() string {
 		var last []byte
+		var scanErr error
 		w.Reset()
 		db.ReadSettled(&w, func() {
-			_, err := db.ScanSlots(0, slots.Count-1, 1<<30, ScanOptions{Now: 1}, func(k []byte) {
+			_, scanErr = db.ScanSlots(0, slots.Count-1, 1<<30, ScanOptions{Now: 1}, func(k []byte) {
 				if bytes.Compare(k, last) > 0 {
 					last = append(last[:0], k...)
 				}
 			})
-			if err != nil {
-				bad = err.Error()
-			}
 		})
+		if scanErr != nil {
+			return scanErr.Error()
+		}
 		if last == nil {
-			continue
+			return ""
 		}
 		w.Reset()
 		if err := rd.Exec(get, [][]byte{[]byte("get"), last}, 1, &w); err != nil {
-			bad = err.Error()
-		} else if string(w.B) != "$1\r\nv\r\n" {
-			bad = fmt.Sprintf("GET %s after the keyspace read listed it: %q", last, w.B)
+			return err.Error()
 		}
-	}
-	close(stop)
-	if err := <-done; err != nil {
-		t.Error(err)
-	}
-	t.Fatal(bad)
+		if string(w.B) != "$1\r\nv\r\n" {
+			return fmt.Sprintf("GET %s after the keyspace read listed it: %q", last, w.B)
+		}
+		return ""
+	})
 }
 
 // A key FLUSHDB deletes and the same batch writes again reads as its old
@@ -289,15 +270,7 @@ func TestSubKeyOnlyWriteUnseenUntilPublished(t *testing.T) {
 	if err := a.ApplyEntry(entry(2, []string{"hset", "h", "f", "new"}, []string{"set", "k2", "new"}), nil); err != nil {
 		t.Fatal(err)
 	}
-	// Commit by hand, stopping where Pebble shows the batch and it is not
-	// published yet.
-	pub := a.ctx.pub
-	db.gate.Lock()
-	pub.doneAt.Store(db.commitSeq.Add(1) + 1)
-	if err := a.b.Commit(pebble.NoSync); err != nil {
-		db.gate.Unlock()
-		t.Fatal(err)
-	}
+	finish := commitToWindow(t, a)
 	hget := make(chan string, 1)
 	go func() {
 		var w resp.Writer
@@ -313,11 +286,7 @@ func TestSubKeyOnlyWriteUnseenUntilPublished(t *testing.T) {
 	case <-time.After(200 * time.Millisecond):
 	}
 	got := hsRead(t, db, false, 2, "get", "k2")
-	db.commitSeq.Add(1)
-	db.gate.Unlock()
-	a.ctx.cache.fold(a.ctx.written, pub)
-	a.ctx.cache.fold(a.ctx.marked, pub)
-	a.releaseKeyWriters()
+	finish()
 	if early == "$3\r\nnew\r\n" {
 		t.Fatalf("HGET saw the batch before it was published (a GET after it read k2 = %q)", got)
 	}
@@ -330,4 +299,63 @@ func TestSubKeyOnlyWriteUnseenUntilPublished(t *testing.T) {
 	if early != "$3\r\nnew\r\n" && early != "$3\r\nold\r\n" {
 		t.Fatalf("HGET: %q", early)
 	}
+}
+
+// commitToWindow commits a's batch as Commit does, up to where Pebble shows
+// it and it is not published yet; finish publishes it.
+func commitToWindow(t *testing.T, a *Applier) (finish func()) {
+	t.Helper()
+	db, pub := a.db, a.ctx.pub
+	db.gate.Lock()
+	pub.doneAt.Store(db.commitSeq.Add(1) + 1)
+	if err := a.b.Commit(pebble.NoSync); err != nil {
+		db.gate.Unlock()
+		t.Fatal(err)
+	}
+	return func() {
+		db.commitSeq.Add(1)
+		db.gate.Unlock()
+		a.ctx.cache.fold(a.ctx.written, pub)
+		a.ctx.cache.fold(a.ctx.marked, pub)
+		a.releaseKeyWriters()
+	}
+}
+
+// A keyspace read during a commit does not list a key that a GET then
+// finds absent: it waits for the batch to be published.
+func TestKeyspaceReadWaitsForPublish(t *testing.T) {
+	db := openTestDB(t)
+	a := db.NewApplier(Commands())
+	applyOne(t, a, 1, "set", "a", "v")
+	if err := a.ApplyEntry(entry(2, []string{"set", "new", "v"}), nil); err != nil {
+		t.Fatal(err)
+	}
+	finish := commitToWindow(t, a)
+	listed := make(chan bool, 1)
+	go func() {
+		var w resp.Writer
+		found := false
+		db.ReadSettled(&w, func() {
+			found = false
+			_, _ = db.ScanSlots(0, slots.Count-1, 1<<30, ScanOptions{Now: 1}, func(k []byte) {
+				found = found || string(k) == "new"
+			})
+		})
+		listed <- found
+	}()
+	early := false
+	select {
+	case early = <-listed:
+		if got := hsRead(t, db, false, 2, "get", "new"); early && got != "$1\r\nv\r\n" {
+			finish()
+			t.Fatalf("a keyspace read listed the key before its batch was published; GET then: %q", got)
+		}
+	case <-time.After(200 * time.Millisecond):
+		finish()
+		if !<-listed {
+			t.Fatal("the keyspace read after the publish did not list the key")
+		}
+		return
+	}
+	finish()
 }
