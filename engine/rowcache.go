@@ -22,7 +22,9 @@ import (
 // a reader takes the sequence when its command starts and sees a staged
 // record only if its batch was published by then (see DB.commitSeq for
 // the reads that go to Pebble). fold later moves published records into
-// place, which changes nothing a reader can see.
+// place, which changes nothing a reader can see; Commit folds its batch
+// before its apply loop stages the next, so a staged entry always belongs to
+// a batch not yet committed.
 //
 //   - An entry with a staged write is never evicted or cleared: it is the
 //     apply loop's only view of its uncommitted write.
@@ -207,11 +209,6 @@ func (c *rowCache) stage(key, rec []byte, absent bool, pub *batchPub) {
 		s.m[string(key)] = e
 	} else {
 		s.bytes -= e.cost(len(key))
-		if e.staged && e.pub != pub {
-			// An earlier batch of this apply loop, published: its record
-			// is the committed one now.
-			e.rec, e.known = e.stagedRec, e.stagedCached
-		}
 	}
 	e.staged, e.stagedCached, e.stagedRec, e.pub = true, false, nil, pub
 	if c.cacheable(rec) {
@@ -315,9 +312,6 @@ func (c *rowCache) clearSlots(lo, hi uint16, pub *batchPub) [][]byte {
 				continue
 			}
 			s.bytes -= e.cost(len(k))
-			if e.staged && e.pub != pub {
-				e.rec, e.known = e.stagedRec, e.stagedCached
-			}
 			e.staged, e.stagedCached, e.stagedRec, e.pub = true, true, nil, pub
 			s.bytes += e.cost(len(k))
 			keys = append(keys, []byte(k))

@@ -315,6 +315,20 @@ func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) {
 		cl.immediate().Error(engine.ErrCrossSlot)
 		return
 	}
+	inFlight := cl.inFlight()
+	if d.Flags&engine.FlagWrite == 0 && !inFlight {
+		local := true
+		d.KeysOf(argv, func(i int) {
+			local = local && s.store.Route(slots.Of(argv[i])).CanReadLocally()
+		})
+		if local {
+			// Every key is read from this store's data: one read of the
+			// whole command sees one state, where reads of its parts
+			// could each see another batch.
+			s.readNow(cl, d, argv, cl.immediate())
+			return
+		}
+	}
 	type partArgs struct {
 		region *batching.Region
 		argv   [][]byte
@@ -335,18 +349,6 @@ func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) {
 		p.pos = append(p.pos, nkeys)
 		nkeys++
 	})
-	inFlight := cl.inFlight()
-	local := d.Flags&engine.FlagWrite == 0 && !inFlight
-	for _, p := range parts {
-		local = local && p.region.CanReadLocally()
-	}
-	if local {
-		// Every part reads this store's data: one read of the whole
-		// command sees one state, where reads of its parts could each
-		// see another batch.
-		s.readNow(cl, d, argv, cl.immediate())
-		return
-	}
 	g := &gather{final: cl.newSlot(), merge: d.Merge, nkeys: nkeys}
 	g.left.Store(int32(len(parts)))
 	for _, p := range parts {
