@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -261,5 +262,63 @@ func TestChecksumIgnoresInertExpiryEntries(t *testing.T) {
 	}
 	if sum(b) == sum(a) {
 		t.Fatal("a missing live expiry entry did not change the checksum")
+	}
+}
+
+// The apply batch is indexed only once a command reads through it: writes
+// before that point, and every later one, must be what the batch's reads
+// see, in this batch and in the next (which starts unindexed again). Run
+// with and without the row cache, whose absence sends every lookup to the
+// batch.
+func TestApplyBatchReadsItsEarlierWrites(t *testing.T) {
+	for _, rowCache := range []int64{0, -1} {
+		db, err := Open(t.TempDir(), Options{CacheSize: 8 << 20, MemTableSize: 4 << 20, RowCacheBytes: rowCache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := db.NewApplier(Commands())
+		big := strings.Repeat("b", 5000) // beyond the row cache's records
+		for round := 0; round < 2; round++ {
+			cmds := [][]string{
+				{"set", "s", "1"},
+				{"set", "big", big},
+				{"hset", "h", "f", "10"},
+				{"rpush", "l", "a", "b"},
+				{"append", "big", "!"},     // reads a record only the batch holds
+				{"hincrby", "h", "f", "5"}, // reads a sub-key of the batch
+				{"set", "after", "x"},      // a write once the batch is indexed
+				{"lpop", "l"},
+				{"incr", "s"},
+				{"get", "after"},
+				{"strlen", "big"},
+			}
+			want := []string{"+OK\r\n", "+OK\r\n", ":1\r\n", ":2\r\n", ":5001\r\n", ":15\r\n", "+OK\r\n", "$1\r\na\r\n", ":2\r\n", "$1\r\nx\r\n", ":5001\r\n"}
+			if round == 1 {
+				// The field exists; the list holds "b" from round 0.
+				want[2], want[3], want[7] = ":0\r\n", ":3\r\n", "$1\r\nb\r\n"
+			}
+			w := make([]*resp.Writer, len(cmds))
+			for i := range w {
+				w[i] = &resp.Writer{}
+			}
+			if err := a.ApplyEntry(entry(int64(round+1), cmds...), sink(w)); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			for i := range cmds {
+				if got := string(w[i].B); got != want[i] {
+					t.Fatalf("row cache %d, round %d: %v replied %q, want %q", rowCache, round, cmds[i], got, want[i])
+				}
+			}
+		}
+		if got := hsRead(t, db, false, 3, "hget", "h", "f"); got != "$2\r\n15\r\n" {
+			t.Fatalf("row cache %d: hget after both batches: %q", rowCache, got)
+		}
+		if got := hsRead(t, db, false, 3, "lrange", "l", "0", "-1"); got != "*2\r\n$1\r\na\r\n$1\r\nb\r\n" {
+			t.Fatalf("row cache %d: lrange after both batches: %q", rowCache, got)
+		}
+		_ = db.Close()
 	}
 }
