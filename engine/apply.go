@@ -357,9 +357,7 @@ func (a *Applier) Commit() error {
 		if pub := a.ctx.pub; pub != nil {
 			// Only reads marked collections in flight: nothing to publish.
 			pub.doneAt.Store(0)
-			a.ctx.cache.fold(a.ctx.marked, pub)
-			clear(a.ctx.marked)
-			a.ctx.marked, a.ctx.pub = a.ctx.marked[:0], nil
+			a.ctx.pub = nil
 		}
 		return nil
 	}
@@ -386,12 +384,6 @@ func (a *Applier) Commit() error {
 		db.rangeInFlight.Store(false)
 	}
 	db.gate.Unlock()
-	if err == nil && pub != nil {
-		a.ctx.cache.fold(a.ctx.written, pub)
-		a.ctx.cache.fold(a.ctx.marked, pub)
-	}
-	clear(a.ctx.marked)
-	a.ctx.marked = a.ctx.marked[:0]
 	a.ctx.pub, a.ctx.flushedRange = nil, false
 	if err != nil {
 		a.deltas.discard()

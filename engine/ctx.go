@@ -44,7 +44,6 @@ type Ctx struct {
 	// flushedRange: the batch deletes a range of keys (see DB.commitSeq).
 	pub          *batchPub
 	flushedRange bool
-	marked       [][]byte // apply: collections marked in flight (markInFlight)
 	// Read path (see DB.commitSeq): the sequence the command reads the
 	// cache at, how many keys it looked up, whether it read Pebble, and for
 	// a key a batch in flight wrote, and the records it read there, cached
@@ -189,7 +188,6 @@ func (c *Ctx) lookup(key []byte) (rec, bool) {
 	if c.b != nil && c.cache != nil && m.typ != TypeString {
 		// The command may change the collection's sub-keys alone.
 		c.cache.markInFlight(key, c.batchPub())
-		c.marked = append(c.marked, copyBytes(key))
 	}
 	return r, true
 }

@@ -129,7 +129,8 @@ func Open(dir string, o Options) (*DB, error) {
 	if o.RowCacheMaxValue == 0 {
 		o.RowCacheMaxValue = 4 << 10
 	}
-	db := &DB{pdb: pdb, popts: popts, checksums: map[uint16]RegionChecksum{}, maxBulkLen: o.MaxBulkLen, log: o.Logger, rows: newRowCache(o.RowCacheBytes, o.RowCacheMaxValue), stop: make(chan struct{})}
+	db := &DB{pdb: pdb, popts: popts, checksums: map[uint16]RegionChecksum{}, maxBulkLen: o.MaxBulkLen, log: o.Logger, stop: make(chan struct{})}
+	db.rows = newRowCache(o.RowCacheBytes, o.RowCacheMaxValue, &db.commitSeq)
 	if o.KeyFilterBytes == 0 {
 		o.KeyFilterBytes = 256 << 20
 	}

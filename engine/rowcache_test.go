@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,7 +18,8 @@ import (
 // Keys sharing a hash tag share a slot; the cache must still spread them
 // over its shards, or one shard's byte budget caps the whole cache.
 func TestRowCacheSpreadsHashTaggedKeys(t *testing.T) {
-	c := newRowCache(rowShards*16<<10, 4<<10) // 16 KiB per shard, 4 MiB in all
+	var seq atomic.Uint64
+	c := newRowCache(rowShards*16<<10, 4<<10, &seq) // 16 KiB per shard, 4 MiB in all
 	rec := (&meta{typ: TypeString, value: make([]byte, 100)}).appendEncoded(nil)
 	const n = 5000 // ~1 MiB of entries: far more than one shard holds
 	for i := 0; i < n; i++ {
@@ -25,7 +27,6 @@ func TestRowCacheSpreadsHashTaggedKeys(t *testing.T) {
 		pub := newBatchPub()
 		c.stage(key, rec, false, pub)
 		pub.doneAt.Store(0)
-		c.fold([][]byte{key}, pub)
 		c.trim()
 	}
 	st := c.stats()
@@ -315,8 +316,6 @@ func commitToWindow(t *testing.T, a *Applier) (finish func()) {
 	return func() {
 		db.commitSeq.Add(1)
 		db.gate.Unlock()
-		a.ctx.cache.fold(a.ctx.written, pub)
-		a.ctx.cache.fold(a.ctx.marked, pub)
 		a.releaseKeyWriters()
 	}
 }
@@ -358,4 +357,104 @@ func TestKeyspaceReadWaitsForPublish(t *testing.T) {
 		return
 	}
 	finish()
+}
+
+// Writes keep the row cache within its budget: a key's published record
+// stays staged until its next write, and must still be evictable. Every
+// value reads back, cached or not.
+func TestRowCacheStaysWithinBudgetUnderWrites(t *testing.T) {
+	const budget = rowShards * 2 << 10 // 2 KiB per shard
+	db, err := Open(t.TempDir(), Options{CacheSize: 8 << 20, MemTableSize: 4 << 20, RowCacheBytes: budget})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	a := db.NewApplier(Commands())
+	const keys, perBatch = 20000, 100
+	val := strings.Repeat("v", 100)
+	for i := 0; i < keys; i += perBatch {
+		cmds := make([][]string, perBatch)
+		for j := range cmds {
+			cmds[j] = []string{"set", fmt.Sprintf("key:%06d", i+j), val + strconv.Itoa(i+j)}
+		}
+		w := make([]*resp.Writer, perBatch)
+		for j := range w {
+			w[j] = &resp.Writer{}
+		}
+		if err := a.ApplyEntry(entry(1, cmds...), sink(w)); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if st := db.rows.stats(); st.Bytes > budget {
+			t.Fatalf("after %d keys the row cache holds %d bytes in %d entries, over its %d", i+perBatch, st.Bytes, st.Entries, budget)
+		}
+	}
+	if st := db.rows.stats(); st.Entries >= keys/2 {
+		t.Fatalf("row cache holds %d of %d keys within %d bytes", st.Entries, keys, budget)
+	}
+	for _, i := range []int{0, 7777, keys - 1} {
+		k := fmt.Sprintf("key:%06d", i)
+		want := fmt.Sprintf("$%d\r\n%s\r\n", len(val)+len(strconv.Itoa(i)), val+strconv.Itoa(i))
+		if got := hsRead(t, db, false, 1, "get", k); got != want {
+			t.Fatalf("get %s: %q", k, got)
+		}
+	}
+}
+
+// FLUSHDB (flushslots) stages the deletion of every cached key; until its batch is
+// published, readers see the keys as the last published batch left them.
+func TestFlushUnseenUntilPublished(t *testing.T) {
+	db := openTestDB(t)
+	a := db.NewApplier(Commands())
+	applyOne(t, a, 1, "set", "k", "v1")
+	applyOne(t, a, 2, "set", "k", "v2") // published, and staged until the next write
+	var e EntryEncoder
+	e.Begin(EntryHeader{Now: 3})
+	e.Add(KindInternal, [][]byte{[]byte("flushslots"), []byte("0"), []byte("16383")})
+	if err := a.ApplyEntry(e.Finish(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := hsRead(t, db, false, 3, "get", "k"); got != "$2\r\nv2\r\n" {
+		t.Fatalf("get before the flush is published: %q", got)
+	}
+	if err := a.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := hsRead(t, db, false, 3, "get", "k"); got != "$-1\r\n" {
+		t.Fatalf("get after the flush: %q", got)
+	}
+}
+
+// A batch in the middle of its commit (in Pebble, not published) keeps its
+// staged entries: a trim by another apply loop must not evict them, or a
+// reader would find one of the batch's keys in Pebble (new) and another in
+// the cache (old).
+func TestTrimKeepsEntriesOfCommitInFlight(t *testing.T) {
+	db, err := Open(t.TempDir(), Options{CacheSize: 8 << 20, MemTableSize: 4 << 20, RowCacheBytes: rowShards * 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	a := db.NewApplier(Commands())
+	applyOne(t, a, 1, "mset", "k1", "v1", "k2", "v1")
+	if err := a.ApplyEntry(entry(2, []string{"mset", "k1", "v2", "k2", "v2"}), nil); err != nil {
+		t.Fatal(err)
+	}
+	finish := commitToWindow(t, a)
+	db.rows.trim() // every shard holding an entry is over its 64 bytes
+	for _, k := range []string{"k1", "k2"} {
+		s := db.rows.shard([]byte(k))
+		s.mu.RLock()
+		e := s.m[k]
+		s.mu.RUnlock()
+		if e == nil || !e.staged {
+			t.Fatalf("%s: the staged entry of the batch in flight was evicted", k)
+		}
+	}
+	finish()
+	if got := hsRead(t, db, false, 2, "mget", "k1", "k2"); got != "*2\r\n$2\r\nv2\r\n$2\r\nv2\r\n" {
+		t.Fatalf("mget after the commit: %q", got)
+	}
 }
