@@ -18,4 +18,10 @@
 //
 // Idle Regions cost nothing beyond a tick: a Region is only asked for a
 // Ready when something happened to it this round.
+//
+// A request is answered TRYAGAIN (which Redis clients retry by themselves)
+// only if it never entered the log. A leader that steps down keeps its
+// proposals in flight until it learns their fate from the log it goes on
+// applying (pendingTable.markInDoubt); only if it cannot learn it in time
+// do their writes fail as uncertain (ErrUncertain).
 package batching

@@ -130,6 +130,7 @@ func (s *Store) round() {
 			}
 		}
 		s.expireWaiting()
+		s.expireInDoubt()
 		s.tickReads(time.Now())
 	}
 
@@ -211,6 +212,23 @@ func (s *Store) expireWaiting() {
 	}
 }
 
+// expireInDoubt answers the proposals whose fate this store did not learn
+// in time (it hears from no leader that would apply a later term): reads
+// run elsewhere, writes fail as uncertain.
+func (s *Store) expireInDoubt() {
+	if s.pending.inDoubt.Load() == 0 {
+		return
+	}
+	now := time.Now()
+	for _, r := range s.regions {
+		if r.inDoubt.Load() > 0 && now.After(r.doubtDeadline) {
+			for _, p := range s.pending.takeInDoubt(r) {
+				s.abandonProposal(p)
+			}
+		}
+	}
+}
+
 // rerouteWaiting hands the requests r held while it had no leader to the
 // replica that turned out to win the election (a leadership transfer away
 // from this store ends that way): they never entered the log.
@@ -276,7 +294,7 @@ func (s *Store) propose(r *Region, now int64) {
 	s.enc.Begin(engine.EntryHeader{Proposer: s.cfg.StoreID, Nonce: s.nonce, Seq: s.seq, Now: now})
 	s.enc.Grow(size)
 	p := proposalPool.Get().(*proposal)
-	p.region = r
+	p.region, p.term = r, r.rn.BasicStatus().Term
 	for i := range reqs {
 		s.enc.AddEncoded(reqs[i].cmd)
 		reqs[i].cmd = nil // the batch's buffer is recycled after this round
@@ -319,10 +337,8 @@ func (s *Store) handleReady(r *Region, rd raft.Ready) {
 		}
 		r.leader.Store(isLeader)
 		prevLead := r.leaderID.Swap(rd.SoftState.Lead)
-		if wasLeader && !isLeader {
-			for _, p := range s.pending.takeRegion(r) {
-				s.abandonProposal(p)
-			}
+		if wasLeader && !isLeader && s.pending.markInDoubt(r) > 0 {
+			r.doubtDeadline = time.Now().Add(s.electionWait())
 		}
 		if rd.SoftState.Lead != prevLead {
 			// Raft answers a ReadIndex only through the leader it was sent
@@ -590,6 +606,13 @@ func (s *Store) apply(a *engine.Applier, work []regionMsg) error {
 				}
 			}
 			r.applyState.Applied, r.applyState.AppliedTerm = e.Index, e.Term
+		}
+		if r.inDoubt.Load() > 0 {
+			// An entry of a later term applied: proposals of earlier terms
+			// still waiting will never commit, and may run elsewhere.
+			for _, p := range s.pending.takeDecided(r, r.applyState.AppliedTerm) {
+				s.retryProposal(p)
+			}
 		}
 		if t, ok := s.maybeTruncate(r); ok {
 			truncations = append(truncations, t)

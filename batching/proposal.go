@@ -2,6 +2,7 @@ package batching
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/neokv/neokv/resp"
@@ -12,6 +13,11 @@ type proposal struct {
 	region   *Region
 	reqs     []request
 	proposed time.Time
+	// term is the leader term the entry was proposed in; inDoubt: its
+	// leader stepped down before it applied, so it waits to learn whether
+	// a later leader committed it (see pendingTable.markInDoubt).
+	term    uint64
+	inDoubt bool
 	// data is the entry (shared with the Raft log, not copied): what the
 	// requests asked, if they must be answered without applying it.
 	data []byte
@@ -46,6 +52,7 @@ func (p *proposal) recycle() {
 	p.reqs = p.reqs[:0]
 	p.region = nil
 	p.data = nil
+	p.term, p.inDoubt = 0, false
 	proposalPool.Put(p)
 }
 
@@ -54,6 +61,8 @@ func (p *proposal) recycle() {
 type pendingTable struct {
 	mu sync.Mutex
 	m  map[uint64]*proposal
+	// inDoubt counts the proposals in doubt, for the round loop's timeout.
+	inDoubt atomic.Int64
 }
 
 func (t *pendingTable) put(seq uint64, p *proposal) {
@@ -67,9 +76,18 @@ func (t *pendingTable) take(seq uint64) *proposal {
 	p := t.m[seq]
 	if p != nil {
 		delete(t.m, seq)
+		t.settled(p)
 	}
 	t.mu.Unlock()
 	return p
+}
+
+// settled notes that p, taken out of the table, is no longer in doubt.
+func (t *pendingTable) settled(p *proposal) {
+	if p.inDoubt {
+		p.region.inDoubt.Add(-1)
+		t.inDoubt.Add(-1)
+	}
 }
 
 func (t *pendingTable) len() int {
@@ -78,16 +96,48 @@ func (t *pendingTable) len() int {
 	return len(t.m)
 }
 
-// takeRegion removes every proposal of region r (it lost leadership: those
-// entries may never commit, and the clients must not wait forever).
-func (t *pendingTable) takeRegion(r *Region) []*proposal {
+// markInDoubt marks the proposals of region r, whose leadership this
+// store lost, as in doubt and returns how many it marked. Each may still
+// commit under the next leader: answering it before it is known would let
+// a client retry a write that then applies twice. Its fate is known when it
+// applies (take), or once an entry of a later term applies without it: the
+// committed log never holds an entry of term t after one of a later term
+// (takeDecided).
+func (t *pendingTable) markInDoubt(r *Region) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for _, p := range t.m {
+		if p.region == r && !p.inDoubt {
+			p.inDoubt = true
+			n++
+		}
+	}
+	r.inDoubt.Add(int32(n))
+	t.inDoubt.Add(int64(n))
+	return n
+}
+
+// takeDecided removes the proposals of r that can no longer commit: in
+// doubt, of a term older than appliedTerm, the term of an entry r applied.
+func (t *pendingTable) takeDecided(r *Region, appliedTerm uint64) []*proposal {
+	return t.takeIf(func(p *proposal) bool { return p.region == r && p.inDoubt && p.term < appliedTerm })
+}
+
+// takeInDoubt removes every proposal of r in doubt.
+func (t *pendingTable) takeInDoubt(r *Region) []*proposal {
+	return t.takeIf(func(p *proposal) bool { return p.region == r && p.inDoubt })
+}
+
+func (t *pendingTable) takeIf(match func(*proposal) bool) []*proposal {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var out []*proposal
 	for seq, p := range t.m {
-		if p.region == r {
+		if match(p) {
 			out = append(out, p)
 			delete(t.m, seq)
+			t.settled(p)
 		}
 	}
 	return out
@@ -100,6 +150,7 @@ func (t *pendingTable) drain() []*proposal {
 	for seq, p := range t.m {
 		out = append(out, p)
 		delete(t.m, seq)
+		t.settled(p)
 	}
 	return out
 }

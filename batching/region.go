@@ -29,6 +29,9 @@ type Region struct {
 	term        atomic.Uint64
 	applied     atomic.Uint64
 	commit      atomic.Uint64
+	// inDoubt counts this store's proposals of the Region whose fate is
+	// not known yet (see pendingTable.markInDoubt).
+	inDoubt atomic.Int32
 
 	// Owned by the round loop.
 	peerID   uint64
@@ -50,8 +53,10 @@ type Region struct {
 	waiting      []request
 	waitingSize  int
 	waitDeadline time.Time
-	dirty        bool         // touched this round: ask for a Ready
-	sm           StateMachine // non-nil for a system Region
+	// doubtDeadline: proposals still in doubt then are answered as such.
+	doubtDeadline time.Time
+	dirty         bool         // touched this round: ask for a Ready
+	sm            StateMachine // non-nil for a system Region
 	// campaignAtStart: this store leads the Region first in a new cluster.
 	campaignAtStart bool
 

@@ -49,16 +49,16 @@ func (s *Store) retryProposal(p *proposal) {
 }
 
 // abandonProposal answers the requests of a proposal whose leader stepped
-// down before it was known to commit: it may still apply under the next
-// leader, so its writes fail with TRYAGAIN (the client cannot know whether
-// they ran); its reads change nothing and run again elsewhere.
+// down and whose fate this store could not learn: its writes fail as
+// uncertain (the client cannot know whether they ran); its reads change
+// nothing and run again elsewhere.
 func (s *Store) abandonProposal(p *proposal) {
 	s.eachProposed(p, func(req *request, kind byte, argv [][]byte) {
 		if cmd := s.cfg.Commands[string(argv[0])]; kind == engine.KindClient && cmd != nil && cmd.Flags&engine.FlagWrite == 0 {
 			s.retryElsewhere(req, KindRead, argv)
 			return
 		}
-		failRequest(req, ErrTryAgain)
+		failRequest(req, ErrUncertain)
 	})
 }
 

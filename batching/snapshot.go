@@ -251,6 +251,10 @@ func (s *Store) runInstall(a *engine.Applier, r *Region, j *installJob) error {
 	d := j.desc
 	r.desc.Store(&d)
 	r.applied.Store(j.meta.Index)
+	// Whether the snapshot holds a proposal in doubt cannot be told.
+	for _, p := range s.pending.takeInDoubt(r) {
+		s.abandonProposal(p)
+	}
 	s.log.Info("installed snapshot", "region", r.id, "index", j.meta.Index, "keys", j.st.Keys)
 	return nil
 }

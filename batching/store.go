@@ -20,9 +20,15 @@ import (
 	"github.com/neokv/neokv/slots"
 )
 
-// Reply texts of requests that never reached the state machine.
+// Reply texts of requests that never reached the state machine (and of
+// writes whose fate this store could not learn).
 const (
-	ErrTryAgain     = "TRYAGAIN the Region's leader changed or is being elected; retry"
+	ErrTryAgain = "TRYAGAIN the Region's leader changed or is being elected; retry"
+	// ErrUncertain answers a write proposed by a leader that lost its
+	// leadership and never learned whether the write committed. Not
+	// TRYAGAIN: clients retry that on their own, and the write may have
+	// applied.
+	ErrUncertain    = "ERR the Region's leader changed before this write was known to commit: it may or may not have been applied"
 	ErrShuttingDown = "ERR server is shutting down"
 	ErrStoreFailed  = "ERR store failed, see the server log"
 )

@@ -1118,19 +1118,9 @@ func TestClusterSnapshotCatchUp(t *testing.T) {
 // the old leader go to the new one instead of failing with TRYAGAIN.
 // The clients do not retry, so any error reaches the test.
 func TestClusterLeaderTransferReroutesReads(t *testing.T) {
-	c := StartCluster(t, 3)
-	c.WaitLeaders(10 * time.Second)
-	tab := ctMustRegions(t, c, 0)
-	_, byRegion := ctKeys(t, tab, "tr", 1)
-	region, key := tab[0].ID, byRegion[0][0]
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	var clients []*redis.Client
-	for _, n := range c.Nodes {
-		rc := redis.NewClient(&redis.Options{Addr: n.Addr, MaxRetries: -1, ReadTimeout: 10 * time.Second})
-		t.Cleanup(func() { _ = rc.Close() })
-		clients = append(clients, rc)
-	}
+	c, region, key, clients := ctMovingRegion(t, "tr", -1)
 	if err := clients[0].Set(ctx, key, "v0", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -1162,42 +1152,7 @@ func TestClusterLeaderTransferReroutesReads(t *testing.T) {
 			}()
 		}
 	}
-	leaderOf := func() int {
-		for i := range c.Nodes {
-			tab, err := ctRegionTable(c.Nodes[i].Addr)
-			if err != nil {
-				continue
-			}
-			for _, r := range tab {
-				if r.ID == region && r.Role == "leader" {
-					return r.Leader
-				}
-			}
-		}
-		return 0
-	}
-	for move := 0; move < 6; move++ {
-		from := 0
-		for deadline := time.Now().Add(10 * time.Second); from == 0 && time.Now().Before(deadline); {
-			if from = leaderOf(); from == 0 {
-				time.Sleep(50 * time.Millisecond)
-			}
-		}
-		if from == 0 {
-			t.Fatalf("region %d has no leader", region)
-		}
-		to := from%3 + 1
-		if err := clients[from-1].Do(ctx, "neokv", "debug", "transfer", region, to).Err(); err != nil {
-			t.Fatalf("transfer region %d from %d to %d: %v", region, from, to, err)
-		}
-		for deadline := time.Now().Add(10 * time.Second); leaderOf() != to; {
-			if time.Now().After(deadline) {
-				t.Fatalf("region %d did not move from store %d to %d", region, from, to)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		time.Sleep(200 * time.Millisecond) // reads against the new leader
-	}
+	ctMoveLeader(t, ctx, c, clients, region, 6, 200*time.Millisecond)
 	close(stop)
 	wg.Wait()
 	select {
@@ -1209,4 +1164,137 @@ func TestClusterLeaderTransferReroutesReads(t *testing.T) {
 		t.Fatal("no read completed")
 	}
 	t.Logf("%d reads, 6 leader transfers, no error", reads.Load())
+}
+
+// ctMovingRegion starts a 3-node cluster for a test that moves a Region's
+// leadership: the first Region, a key of it (named from prefix), and a
+// plain go-redis client per node with maxRetries (as redis.Options).
+func ctMovingRegion(t *testing.T, prefix string, maxRetries int) (c *Cluster, region int, key string, clients []*redis.Client) {
+	t.Helper()
+	c = StartCluster(t, 3)
+	c.WaitLeaders(10 * time.Second)
+	tab := ctMustRegions(t, c, 0)
+	_, byRegion := ctKeys(t, tab, prefix, 1)
+	for _, n := range c.Nodes {
+		rc := redis.NewClient(&redis.Options{Addr: n.Addr, MaxRetries: maxRetries, ReadTimeout: 10 * time.Second})
+		t.Cleanup(func() { _ = rc.Close() })
+		clients = append(clients, rc)
+	}
+	return c, tab[0].ID, byRegion[0][0], clients
+}
+
+// ctLeaderOf returns the store leading region, as some node reports it (0:
+// none known).
+func ctLeaderOf(c *Cluster, region int) int {
+	for i := range c.Nodes {
+		tab, err := ctRegionTable(c.Nodes[i].Addr)
+		if err != nil {
+			continue
+		}
+		for _, r := range tab {
+			if r.ID == region && r.Role == "leader" {
+				return r.Leader
+			}
+		}
+	}
+	return 0
+}
+
+// ctMoveLeader moves region's leadership to the next store moves times
+// (NEOKV DEBUG TRANSFER through the current leader's client), pausing
+// after each move.
+func ctMoveLeader(t *testing.T, ctx context.Context, c *Cluster, clients []*redis.Client, region, moves int, pause time.Duration) {
+	t.Helper()
+	for move := 0; move < moves; move++ {
+		from := 0
+		for deadline := time.Now().Add(10 * time.Second); from == 0 && time.Now().Before(deadline); {
+			if from = ctLeaderOf(c, region); from == 0 {
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+		if from == 0 {
+			t.Fatalf("region %d has no leader", region)
+		}
+		to := from%len(c.Nodes) + 1
+		// Raft abandons a transfer the target does not take up within an
+		// election timeout (a busy target still catching up): ask again,
+		// as an operator would.
+		deadline, retry := time.Now().Add(10*time.Second), time.Time{}
+		for leader := from; leader != to; leader = ctLeaderOf(c, region) {
+			if time.Now().After(deadline) {
+				t.Fatalf("region %d did not move from store %d to %d (led by store %d now)", region, from, to, leader)
+			}
+			if leader != 0 && time.Now().After(retry) {
+				if err := clients[leader-1].Do(ctx, "neokv", "debug", "transfer", region, to).Err(); err != nil {
+					t.Fatalf("transfer region %d from %d to %d: %v", region, leader, to, err)
+				}
+				retry = time.Now().Add(time.Second)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		time.Sleep(pause)
+	}
+}
+
+// A write in flight when its leader hands over leadership is applied once.
+// Redis clients retry TRYAGAIN on their own (go-redis does, with its
+// default options, as used here), so a store may answer TRYAGAIN only for
+// a write that will never apply; one that may still commit under the new
+// leader must be answered with its outcome. Counted with INCR: the final
+// value is the number of INCRs that succeeded, plus at most one for each
+// that failed.
+func TestClusterLeaderTransferWritesApplyOnce(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	c, region, key, clients := ctMovingRegion(t, "once", 0) // go-redis's default retries
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var acked, failed atomic.Int64
+	errs := make(chan string, 16)
+	for _, rc := range clients {
+		for g := 0; g < 8; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for n := 0; n < 20000; n++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if err := rc.Incr(ctx, key).Err(); err != nil {
+						failed.Add(1)
+						select {
+						case errs <- err.Error():
+						default:
+						}
+						continue
+					}
+					acked.Add(1)
+				}
+			}()
+		}
+	}
+	ctMoveLeader(t, ctx, c, clients, region, 16, 200*time.Millisecond)
+	close(stop)
+	wg.Wait()
+	got, err := clients[0].Get(ctx, key).Int64()
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(errs)
+	var sample []string
+	for e := range errs {
+		sample = append(sample, e)
+	}
+	t.Logf("%d INCRs acknowledged, %d failed (%q), final value %d", acked.Load(), failed.Load(), sample, got)
+	if got < acked.Load() {
+		t.Fatalf("final value %d < %d acknowledged INCRs: acknowledged writes lost", got, acked.Load())
+	}
+	if got > acked.Load()+failed.Load() {
+		t.Fatalf("final value %d > %d acknowledged + %d failed INCRs: writes applied twice", got, acked.Load(), failed.Load())
+	}
+	if acked.Load() == 0 {
+		t.Fatal("no INCR succeeded")
+	}
 }
