@@ -16,6 +16,11 @@ import (
 // Reply to a forwarded command whose leader could not be reached.
 const errForwardFailed = "TRYAGAIN the Region's leader is unreachable; retry"
 
+// errForwardUncertain answers a forwarded command that may have written,
+// sent to the leader before the link broke: it may have run. Not TRYAGAIN,
+// which clients retry on their own (an INCR would apply twice).
+const errForwardUncertain = "ERR the link to the Region's leader broke after the command was sent: it may or may not have been applied"
+
 // errNotLeaderHere answers a forwarded command that reached a node no
 // longer leading its Region, before anything ran: the forwarding node sees
 // it and routes the command again (a client would see a plain TRYAGAIN).
@@ -34,6 +39,8 @@ type forwarder struct {
 	wg    sync.WaitGroup
 	// reroute re-dispatches a request that never reached the leader.
 	reroute func(q fwdReq)
+	// readOnly reports whether a command cannot write (nil: any may).
+	readOnly func(argv [][]byte) bool
 }
 
 type fwdReq struct {
@@ -47,6 +54,9 @@ type fwdReq struct {
 	argv     [][]byte
 	attempts int
 	kind     byte // batching.KindRead for a read, else engine.KindClient (the zero value)
+	// readOnly: the command cannot write, so it may be answered TRYAGAIN
+	// even once sent.
+	readOnly bool
 }
 
 type fwdConn struct {
@@ -118,6 +128,7 @@ func (f *forwarder) send(addr string, q fwdReq) {
 	f.mu.Unlock()
 	c.mu.Lock()
 	c.buf = appendRESP(c.buf, argv)
+	q.readOnly = f.readOnly != nil && f.readOnly(argv)
 	q.argv = nil
 	if q.region != nil {
 		q.argv = argv
@@ -244,8 +255,9 @@ func (c *fwdConn) readReplies(conn net.Conn) error {
 	}
 }
 
-// failAll answers requests already written with an error, and reroutes
-// those never written (if they can be).
+// failAll answers requests already written with an error (TRYAGAIN only
+// for those that cannot write), and reroutes those never written (if they
+// can be).
 func (c *fwdConn) failAll() {
 	c.mu.Lock()
 	queued := c.queued
@@ -254,8 +266,10 @@ func (c *fwdConn) failAll() {
 	for {
 		select {
 		case q := <-c.pending:
-			if q.w != nil {
+			if q.w != nil && q.readOnly {
 				q.w.Error(errForwardFailed)
+			} else if q.w != nil {
+				q.w.Error(errForwardUncertain)
 			}
 			q.done.Complete(0)
 			continue

@@ -158,6 +158,10 @@ func New(cfg Config) (*Server, error) {
 	s.passwordSet.Store(cfg.Password != "")
 	s.fwd = newForwarder()
 	s.fwd.reroute = s.reroute
+	s.fwd.readOnly = func(argv [][]byte) bool {
+		cmd := s.lookup(argv[0])
+		return cmd != nil && cmd.flags&engine.FlagReadOnly != 0 && cmd.flags&engine.FlagWrite == 0
+	}
 	s.cmds = s.commandTable()
 	return s, nil
 }
