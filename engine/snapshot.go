@@ -130,6 +130,9 @@ func (s *RegionSnapshot) copyRange(lo, hi []byte, keep func([]byte) bool, put fu
 type StagedSnapshot struct {
 	Path string
 	Keys int
+	// slotKeys counts the stream's user keys per slot, for the key counts
+	// the ingest publishes together with the data.
+	slotKeys map[uint16]int64
 }
 
 // StageRegionSnapshot reads a snapshot stream into an sstable at path,
@@ -158,6 +161,7 @@ func (db *DB) StageRegionSnapshot(r io.Reader, path string, desc RegionDesc, app
 	crc := crc32.New(snapCRC)
 	var hdr [4]byte
 	keys := 0
+	slotKeys := make(map[uint16]int64)
 	var prev []byte
 	for {
 		if _, err := io.ReadFull(br, hdr[:]); err != nil {
@@ -198,6 +202,9 @@ func (db *DB) StageRegionSnapshot(r io.Reader, path string, desc RegionDesc, app
 		if err := w.Set(k, v); err != nil {
 			return fail(err)
 		}
+		if slot, _, ok := decodeMetaKey(k); ok {
+			slotKeys[slot]++
+		}
 		prev = k
 		keys++
 	}
@@ -205,14 +212,16 @@ func (db *DB) StageRegionSnapshot(r io.Reader, path string, desc RegionDesc, app
 		_ = os.Remove(path)
 		return nil, fmt.Errorf("stage snapshot: %w", err)
 	}
-	return &StagedSnapshot{Path: path, Keys: keys}, nil
+	return &StagedSnapshot{Path: path, Keys: keys, slotKeys: slotKeys}, nil
 }
 
 // IngestRegionSnapshot replaces a Region's data with a staged snapshot in
 // one atomic step: the Region's data span is excised and the staged table
 // (data, expiry entries, apply state, descriptor) ingested in the same
 // version edit. Stale expiry-index entries of the old data are left for
-// active expiry to drop. Key counts of the Region's slots are recomputed.
+// active expiry to drop. The key counts of the Region's slots change with
+// the data, as readers see them (DBSIZE never counts the old data's keys
+// beside the new data).
 func (db *DB) IngestRegionSnapshot(st *StagedSnapshot, desc RegionDesc) error {
 	lo, hi := DataSpan(desc.StartSlot, desc.EndSlot)
 	if desc.StartSlot > desc.EndSlot {
@@ -227,28 +236,27 @@ func (db *DB) IngestRegionSnapshot(st *StagedSnapshot, desc RegionDesc) error {
 	if err == nil && db.rows != nil {
 		db.rows.clear()
 	}
+	if err == nil && desc.StartSlot <= desc.EndSlot {
+		for s := int(desc.StartSlot); s <= int(desc.EndSlot) && s < slots.Count; s++ {
+			db.slotKeys[s].Store(st.slotKeys[uint16(s)])
+		}
+	}
 	db.commitSeq.Add(1)
 	db.gate.Unlock()
 	if err != nil {
 		return fmt.Errorf("ingest snapshot of region %d: %w", desc.ID, err)
 	}
-	if desc.StartSlot <= desc.EndSlot {
-		counts := make(map[uint16]int64)
+	if desc.StartSlot <= desc.EndSlot && db.keys != nil {
 		// The ingested keys join the key filter only now, after they
-		// became visible in Pebble; no read of this Region is served here
+		// became visible in Pebble (a filter rebuild in between would drop
+		// keys added earlier); no read of this Region is served here
 		// meanwhile: the caller advances its applied index afterwards.
 		err := eachMeta(db.pdb, desc.StartSlot, desc.EndSlot, func(slot uint16, key []byte, _ *meta) bool {
-			counts[slot]++
-			if db.keys != nil {
-				db.keys.add(key, true)
-			}
+			db.keys.add(key, true)
 			return true
 		})
 		if err != nil {
-			return fmt.Errorf("count keys of region %d: %w", desc.ID, err)
-		}
-		for s := int(desc.StartSlot); s <= int(desc.EndSlot) && s < slots.Count; s++ {
-			db.slotKeys[s].Store(counts[uint16(s)])
+			return fmt.Errorf("add keys of region %d to the key filter: %w", desc.ID, err)
 		}
 	}
 	return nil
