@@ -609,9 +609,9 @@ func (s *Store) apply(a *engine.Applier, work []regionMsg) error {
 		}
 		if r.inDoubt.Load() > 0 {
 			// An entry of a later term applied: proposals of earlier terms
-			// still waiting will never commit, and may run elsewhere.
+			// still waiting will never commit.
 			for _, p := range s.pending.takeDecided(r, r.applyState.AppliedTerm) {
-				s.retryProposal(p)
+				s.refuseProposal(p)
 			}
 		}
 		if t, ok := s.maybeTruncate(r); ok {

@@ -40,13 +40,6 @@ func (p *proposal) completeAll() {
 	p.recycle()
 }
 
-func (p *proposal) fail(msg string) {
-	for i := range p.reqs {
-		failRequest(&p.reqs[i], msg)
-	}
-	p.recycle()
-}
-
 func (p *proposal) recycle() {
 	clear(p.reqs)
 	p.reqs = p.reqs[:0]

@@ -48,18 +48,40 @@ func (s *Store) retryProposal(p *proposal) {
 	})
 }
 
+// refuseProposal answers the requests of a proposal that will never
+// commit: its writes with TRYAGAIN (true: they did not run; the client
+// retries them itself, in its own order, where running them elsewhere now
+// could put them after its later commands that already ran), its reads run
+// again elsewhere.
+func (s *Store) refuseProposal(p *proposal) {
+	s.eachProposed(p, func(req *request, kind byte, argv [][]byte) {
+		if s.isRead(kind, argv) {
+			s.retryElsewhere(req, KindRead, argv)
+			return
+		}
+		failRequest(req, ErrTryAgain)
+	})
+}
+
 // abandonProposal answers the requests of a proposal whose leader stepped
 // down and whose fate this store could not learn: its writes fail as
 // uncertain (the client cannot know whether they ran); its reads change
 // nothing and run again elsewhere.
 func (s *Store) abandonProposal(p *proposal) {
 	s.eachProposed(p, func(req *request, kind byte, argv [][]byte) {
-		if cmd := s.cfg.Commands[string(argv[0])]; kind == engine.KindClient && cmd != nil && cmd.Flags&engine.FlagWrite == 0 {
+		if s.isRead(kind, argv) {
 			s.retryElsewhere(req, KindRead, argv)
 			return
 		}
 		failRequest(req, ErrUncertain)
 	})
+}
+
+// isRead reports whether a proposed command cannot write: a client
+// command without the write flag.
+func (s *Store) isRead(kind byte, argv [][]byte) bool {
+	cmd := s.cfg.Commands[string(argv[0])]
+	return kind == engine.KindClient && cmd != nil && cmd.Flags&engine.FlagWrite == 0
 }
 
 // eachProposed calls fn for every request of p with its command from the

@@ -30,7 +30,10 @@ const (
 	// applied.
 	ErrUncertain    = "ERR the Region's leader changed before this write was known to commit: it may or may not have been applied"
 	ErrShuttingDown = "ERR server is shutting down"
-	ErrStoreFailed  = "ERR store failed, see the server log"
+	// ErrShutdownUncertain answers a write proposed before the store
+	// stopped and not known to commit: it may apply once the Region runs.
+	ErrShutdownUncertain = "ERR server is shutting down: this write may or may not have been applied"
+	ErrStoreFailed       = "ERR store failed, see the server log"
 )
 
 // Config configures a Store.
@@ -581,7 +584,13 @@ func (s *Store) Stop(timeout time.Duration) {
 		}
 	}
 	for _, p := range s.pending.drain() {
-		p.fail(ErrShuttingDown)
+		s.eachProposed(p, func(req *request, kind byte, argv [][]byte) {
+			if s.isRead(kind, argv) {
+				failRequest(req, ErrShuttingDown)
+				return
+			}
+			failRequest(req, ErrShutdownUncertain)
+		})
 	}
 	for _, r := range s.regions {
 		for i := range r.waiting {

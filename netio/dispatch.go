@@ -1,8 +1,10 @@
 package netio
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -237,7 +239,16 @@ type gather struct {
 	parts []*gatherPart
 	nkeys int
 	left  atomic.Int32
+	// write: the command writes, so a part that failed while another ran
+	// leaves it half applied (see finish).
+	write bool
 }
+
+// errPartlyApplied answers a write split across Regions of which some
+// part failed while another may have run. Not TRYAGAIN, which clients
+// retry by themselves: DEL would count wrong, MSET could overwrite newer
+// writes.
+const errPartlyApplied = "ERR the command's keys span Regions and not every part ran: it may have been applied in part"
 
 type gatherPart struct {
 	g   *gather
@@ -253,13 +264,33 @@ func (p *gatherPart) Complete(uint64) {
 }
 
 func (g *gather) finish() {
-	w := &g.final.w
+	g.reply(&g.final.w)
+	g.final.Complete(0)
+}
+
+// reply merges the parts' replies into w.
+func (g *gather) reply(w *resp.Writer) {
+	var failed []byte
+	allRetryable := true // every part failed with TRYAGAIN: nothing ran
 	for _, p := range g.parts {
 		if len(p.w.B) > 0 && p.w.B[0] == '-' {
-			w.Raw(p.w.B)
-			g.final.Complete(0)
-			return
+			if failed == nil {
+				failed = p.w.B
+			}
+			if !bytes.HasPrefix(p.w.B, []byte("-TRYAGAIN")) {
+				allRetryable = false
+			}
+		} else {
+			allRetryable = false
 		}
+	}
+	if failed != nil {
+		if g.write && !allRetryable {
+			w.Error(errPartlyApplied)
+		} else {
+			w.Raw(failed)
+		}
+		return
 	}
 	switch g.merge {
 	case engine.MergeSum:
@@ -291,7 +322,6 @@ func (g *gather) finish() {
 	default:
 		w.OK()
 	}
-	g.final.Complete(0)
 }
 
 // scatter splits a multi-key command by Region. Reads with nothing in
@@ -349,7 +379,7 @@ func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) {
 		p.pos = append(p.pos, nkeys)
 		nkeys++
 	})
-	g := &gather{final: cl.newSlot(), merge: d.Merge, nkeys: nkeys}
+	g := &gather{final: cl.newSlot(), merge: d.Merge, nkeys: nkeys, write: d.Flags&engine.FlagWrite != 0}
 	g.left.Store(int32(len(parts)))
 	for _, p := range parts {
 		gp := &gatherPart{g: g, pos: p.pos}
@@ -374,7 +404,7 @@ func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) {
 // replies (FLUSHDB).
 func (s *Server) broadcast(cl *client, argvFor func(r *batching.Region) [][]byte) {
 	regions := s.store.Regions()
-	g := &gather{final: cl.newSlot(), merge: engine.MergeAllOK}
+	g := &gather{final: cl.newSlot(), merge: engine.MergeAllOK, write: true}
 	g.left.Store(int32(len(regions)))
 	for range regions {
 		gp := &gatherPart{g: g}
@@ -446,38 +476,84 @@ func (s *Server) routeElsewhere(cl *client, r *batching.Region, argv [][]byte, f
 
 // reroute routes a request that never reached its leader again: to this
 // node's store if the Region is now led here, to the new leader otherwise.
-// The first attempt goes at once when a leader is known (a transfer: the
-// store saw the new leader before handing the request back); later ones
-// back off from 5 ms to 100 ms for the election or this node's view of it
-// to settle. After about two seconds it gives up with TRYAGAIN, so a
-// client never hangs.
+// Requests of one Region go in the order they were handed back, one at a
+// time (one goroutine per Region with requests to route, gone when they
+// are): a client's pipelined SET k 1, SET k 2 must not swap. The first
+// attempt goes at once when a leader is known (a transfer: the store saw
+// the new leader before handing the request back); later ones back off
+// from 5 ms to 100 ms for the election or this node's view of it to
+// settle. After about two seconds it gives up with TRYAGAIN, so a client
+// never hangs.
 func (s *Server) reroute(q fwdReq) {
-	go func() {
+	rr := &s.rerouting
+	rr.mu.Lock()
+	queue, running := rr.queues[q.region]
+	rr.queues[q.region] = append(queue, q)
+	rr.mu.Unlock()
+	if !running {
+		go s.rerouteRegion(q.region)
+	}
+}
+
+// rerouter holds the requests waiting to be routed again, per Region.
+type rerouter struct {
+	mu     sync.Mutex
+	queues map[*batching.Region][]fwdReq
+}
+
+// rerouteRegion routes r's handed-back requests in order until none is
+// left.
+func (s *Server) rerouteRegion(r *batching.Region) {
+	rr := &s.rerouting
+	for {
+		rr.mu.Lock()
+		queue := rr.queues[r]
+		if len(queue) == 0 {
+			delete(rr.queues, r)
+			rr.mu.Unlock()
+			return
+		}
+		q := queue[0]
+		queue[0] = fwdReq{}
+		rr.queues[r] = queue[1:]
+		rr.mu.Unlock()
+		s.routeAgain(q)
+	}
+}
+
+// routeAgain routes q, waiting (within its attempts) for a leader.
+func (s *Server) routeAgain(q fwdReq) {
+	r := q.region
+	for {
 		q.attempts++
 		if q.attempts > 25 {
 			q.w.Error(errForwardFailed)
 			q.done.Complete(0)
 			return
 		}
-		r := q.region
 		if q.attempts > 1 || (!r.IsLeader() && r.LeaderStore() == 0) {
 			time.Sleep(min(100*time.Millisecond, 5*time.Millisecond<<min(q.attempts-1, 5)))
 		}
 		switch {
 		case r.IsLeader():
+			// Through the log, reads too: a lease read would not wait for
+			// the writes rerouted before it, which may be its own
+			// connection's (a pipeline's SETs, then its GET).
+			kind := q.kind
+			if kind == batching.KindRead {
+				kind = engine.KindClient
+			}
 			b := batching.NewBatch()
-			b.Add(r, q.kind, q.argv, q.w, q.done, 0)
+			b.Add(r, kind, q.argv, q.w, q.done, 0)
 			s.store.Submit(b)
+			return
 		case r.LeaderStore() != 0 && r.LeaderStore() != s.store.StoreID():
 			if n, ok := s.topo.NodeForStore(r.LeaderStore()); ok {
 				s.fwd.send(n.Addr(), q)
 				return
 			}
-			s.reroute(q)
-		default:
-			s.reroute(q)
 		}
-	}()
+	}
 }
 
 // rerouteFromStore takes back a command the store did not propose because

@@ -195,14 +195,24 @@ func (c *fwdConn) serve(conn net.Conn) {
 		c.pending <- fwdReq{done: chanDone(marker)} // the HELLO 3 reply
 	}
 	go func() { readDone <- c.readReplies(conn) }()
+	readerDone := false
+	// The reader must be gone before failAll answers what is pending and
+	// a new link queues its hello: a reader still draining buffered
+	// replies would hand them, and every later one, to the wrong requests.
+	defer func() {
+		if !readerDone {
+			_ = conn.Close()
+			<-readDone
+		}
+	}()
 	kick := true
 	for {
 		if !kick {
 			select {
 			case <-c.f.stop:
 				return
-			case err := <-readDone:
-				_ = err
+			case <-readDone:
+				readerDone = true
 				return
 			case <-c.kick:
 			}

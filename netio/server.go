@@ -74,6 +74,7 @@ type Server struct {
 	nextID  atomic.Uint64
 
 	fwd         *forwarder
+	rerouting   rerouter
 	conf        runtimeConfig
 	confGen     atomic.Uint64 // bumped by CONFIG SET
 	passwordSet atomic.Bool
@@ -158,6 +159,7 @@ func New(cfg Config) (*Server, error) {
 	s.passwordSet.Store(cfg.Password != "")
 	s.fwd = newForwarder()
 	s.fwd.reroute = s.reroute
+	s.rerouting.queues = map[*batching.Region][]fwdReq{}
 	s.fwd.readOnly = func(argv [][]byte) bool {
 		cmd := s.lookup(argv[0])
 		return cmd != nil && cmd.flags&engine.FlagReadOnly != 0 && cmd.flags&engine.FlagWrite == 0
