@@ -53,27 +53,23 @@ func (s *Store) retryProposal(p *proposal) {
 // retries them itself, in its own order, where running them elsewhere now
 // could put them after its later commands that already ran), its reads run
 // again elsewhere.
-func (s *Store) refuseProposal(p *proposal) {
-	s.eachProposed(p, func(req *request, kind byte, argv [][]byte) {
-		if s.isRead(kind, argv) {
-			s.retryElsewhere(req, KindRead, argv)
-			return
-		}
-		failRequest(req, ErrTryAgain)
-	})
-}
+func (s *Store) refuseProposal(p *proposal) { s.answerUnapplied(p, ErrTryAgain) }
 
 // abandonProposal answers the requests of a proposal whose leader stepped
 // down and whose fate this store could not learn: its writes fail as
 // uncertain (the client cannot know whether they ran); its reads change
 // nothing and run again elsewhere.
-func (s *Store) abandonProposal(p *proposal) {
+func (s *Store) abandonProposal(p *proposal) { s.answerUnapplied(p, ErrUncertain) }
+
+// answerUnapplied fails p's writes with writeErr and runs its reads
+// elsewhere.
+func (s *Store) answerUnapplied(p *proposal, writeErr string) {
 	s.eachProposed(p, func(req *request, kind byte, argv [][]byte) {
 		if s.isRead(kind, argv) {
 			s.retryElsewhere(req, KindRead, argv)
 			return
 		}
-		failRequest(req, ErrUncertain)
+		failRequest(req, writeErr)
 	})
 }
 
