@@ -192,6 +192,17 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) {
 		return
 	}
 	isRead := d.Flags&engine.FlagWrite == 0
+	if !cl.forwarded && s.rerouting.busy(region) {
+		// Behind the Region's requests being routed again, in order (a
+		// read too, and through the log, to see the writes before it).
+		if !isRead {
+			cl.lastWriteRegion = region
+		}
+		sl := cl.newSlot()
+		sl.start = time.Now()
+		s.reroute(fwdReq{w: &sl.w, done: sl, region: region, argv: cloneArgv(argv)})
+		return
+	}
 	if isRead && s.cfg.UnsafeStaleReads && !cl.inFlight() {
 		s.readNow(cl, d, argv, cl.immediate())
 		return
@@ -489,6 +500,7 @@ func (s *Server) reroute(q fwdReq) {
 	rr.mu.Lock()
 	queue, running := rr.queues[q.region]
 	rr.queues[q.region] = append(queue, q)
+	rr.waiting.Add(1)
 	rr.mu.Unlock()
 	if !running {
 		go s.rerouteRegion(q.region)
@@ -499,6 +511,22 @@ func (s *Server) reroute(q fwdReq) {
 type rerouter struct {
 	mu     sync.Mutex
 	queues map[*batching.Region][]fwdReq
+	// waiting counts the requests queued or being routed, so that the
+	// common case (none) costs one atomic load per command (see busy).
+	waiting atomic.Int64
+}
+
+// busy reports whether requests of r are waiting to be routed again: a
+// new command for r must then queue behind them, or it could run before a
+// pipeline's earlier commands that leadership moves handed back.
+func (rr *rerouter) busy(r *batching.Region) bool {
+	if rr.waiting.Load() == 0 {
+		return false
+	}
+	rr.mu.Lock()
+	_, ok := rr.queues[r]
+	rr.mu.Unlock()
+	return ok
 }
 
 // rerouteRegion routes r's handed-back requests in order until none is
@@ -518,12 +546,17 @@ func (s *Server) rerouteRegion(r *batching.Region) {
 		rr.queues[r] = queue[1:]
 		rr.mu.Unlock()
 		s.routeAgain(q)
+		rr.waiting.Add(-1)
 	}
 }
 
 // routeAgain routes q, waiting (within its attempts) for a leader.
 func (s *Server) routeAgain(q fwdReq) {
 	r := q.region
+	// Pause only while no leader is known, or this node still takes the
+	// store that bounced the request for the leader (its view is behind):
+	// requests queued behind each other must not each sleep.
+	pause := !r.IsLeader() && (r.LeaderStore() == 0 || (q.sentTo != 0 && r.LeaderStore() == q.sentTo))
 	for {
 		q.attempts++
 		if q.attempts > 25 {
@@ -531,9 +564,10 @@ func (s *Server) routeAgain(q fwdReq) {
 			q.done.Complete(0)
 			return
 		}
-		if q.attempts > 1 || (!r.IsLeader() && r.LeaderStore() == 0) {
+		if pause {
 			time.Sleep(min(100*time.Millisecond, 5*time.Millisecond<<min(q.attempts-1, 5)))
 		}
+		pause = true // a next round means this one found no route
 		switch {
 		case r.IsLeader():
 			// Through the log, reads too: a lease read would not wait for
@@ -549,6 +583,7 @@ func (s *Server) routeAgain(q fwdReq) {
 			return
 		case r.LeaderStore() != 0 && r.LeaderStore() != s.store.StoreID():
 			if n, ok := s.topo.NodeForStore(r.LeaderStore()); ok {
+				q.sentTo = r.LeaderStore()
 				s.fwd.send(n.Addr(), q)
 				return
 			}

@@ -53,7 +53,11 @@ type fwdReq struct {
 	region   *batching.Region
 	argv     [][]byte
 	attempts int
-	kind     byte // batching.KindRead for a read, else engine.KindClient (the zero value)
+	// sentTo is the store the request was last forwarded to (0: none): a
+	// bounce from the store this node still takes for the leader means its
+	// view is behind, worth a pause before the next attempt.
+	sentTo uint64
+	kind   byte // batching.KindRead for a read, else engine.KindClient (the zero value)
 	// readOnly: the command cannot write, so it may be answered TRYAGAIN
 	// even once sent.
 	readOnly bool
