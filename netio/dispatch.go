@@ -493,9 +493,12 @@ func (s *Server) routeElsewhere(cl *client, r *batching.Region, argv [][]byte, f
 // attempt goes at once when a leader is known (a transfer: the store saw
 // the new leader before handing the request back); later ones back off
 // from 5 ms to 100 ms for the election or this node's view of it to
-// settle. After about two seconds it gives up with TRYAGAIN, so a client
-// never hangs.
+// settle. rerouteBudget after its first hand-back it gives up with
+// TRYAGAIN, so a client never hangs.
 func (s *Server) reroute(q fwdReq) {
+	if q.since.IsZero() {
+		q.since = time.Now()
+	}
 	rr := &s.rerouting
 	rr.mu.Lock()
 	queue, running := rr.queues[q.region]
@@ -550,7 +553,13 @@ func (s *Server) rerouteRegion(r *batching.Region) {
 	}
 }
 
-// routeAgain routes q, waiting (within its attempts) for a leader.
+// rerouteBudget bounds how long a handed-back request waits for a route,
+// counted from its first hand-back (requests queued behind a waiting one
+// must not add their waits up).
+const rerouteBudget = 2500 * time.Millisecond
+
+// routeAgain routes q, waiting (within its attempts and budget) for a
+// leader.
 func (s *Server) routeAgain(q fwdReq) {
 	r := q.region
 	// Pause only while no leader is known, or this node still takes the
@@ -559,7 +568,7 @@ func (s *Server) routeAgain(q fwdReq) {
 	pause := !r.IsLeader() && (r.LeaderStore() == 0 || (q.sentTo != 0 && r.LeaderStore() == q.sentTo))
 	for {
 		q.attempts++
-		if q.attempts > 25 {
+		if q.attempts > 25 || time.Since(q.since) > rerouteBudget {
 			q.w.Error(errForwardFailed)
 			q.done.Complete(0)
 			return

@@ -57,7 +57,10 @@ type fwdReq struct {
 	// bounce from the store this node still takes for the leader means its
 	// view is behind, worth a pause before the next attempt.
 	sentTo uint64
-	kind   byte // batching.KindRead for a read, else engine.KindClient (the zero value)
+	// since is when the request was first handed back: it gives up
+	// rerouteBudget later, wherever it stands in its Region's queue.
+	since time.Time
+	kind  byte // batching.KindRead for a read, else engine.KindClient (the zero value)
 	// readOnly: the command cannot write, so it may be answered TRYAGAIN
 	// even once sent.
 	readOnly bool
