@@ -290,7 +290,7 @@ type cacheFill struct{ key, rec []byte }
 // fillCache caches what the command read from Pebble.
 func (c *Ctx) fillCache() {
 	for _, f := range c.fills {
-		c.cache.fill(f.key, f.rec, &c.db.commitSeq, c.snap)
+		c.cache.fill(f.key, f.rec, c.snap)
 	}
 	clear(c.fills)
 	c.fills = c.fills[:0]

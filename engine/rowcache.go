@@ -181,14 +181,14 @@ func (c *rowCache) cacheable(rec []byte) bool {
 // has an entry (a batch may have staged it since), the shard is full, or
 // seq moved past snap: a batch may have written the key and its entry gone
 // since (trim and clear both come after a step of the sequence).
-func (c *rowCache) fill(key, rec []byte, seq *atomic.Uint64, snap uint64) {
+func (c *rowCache) fill(key, rec []byte, snap uint64) {
 	if !c.cacheable(rec) {
 		return
 	}
 	s := c.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.bytes >= c.maxBytes || seq.Load() != snap {
+	if s.bytes >= c.maxBytes || c.seq.Load() != snap {
 		return
 	}
 	if _, ok := s.m[string(key)]; ok {
