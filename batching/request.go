@@ -37,6 +37,8 @@ func (r *request) complete() {
 type Batch struct {
 	buf  []byte
 	reqs []request
+	// placed runs once the round loop is done with the batch (see OnPlaced).
+	placed func()
 }
 
 var batchPool = sync.Pool{New: func() any { return &Batch{buf: make([]byte, 0, 4096)} }}
@@ -45,6 +47,10 @@ var batchPool = sync.Pool{New: func() any { return &Batch{buf: make([]byte, 0, 4
 func NewBatch() *Batch { return batchPool.Get().(*Batch) }
 
 func (b *Batch) release() {
+	if placed := b.placed; placed != nil {
+		b.placed = nil
+		placed()
+	}
 	if cap(b.buf) > 1<<20 {
 		b.buf = make([]byte, 0, 4096)
 	}
@@ -83,6 +89,14 @@ func (b *Batch) Encode(kind byte, argv [][]byte) []byte {
 	}
 	return b.buf[start:]
 }
+
+// OnPlaced has fn called once the store is done with the batch: each of
+// its requests entered its Region's log behind everything submitted
+// before, waits in order for its Region to elect a leader, was handed back
+// (see RerouteFunc, called before fn) or failed. fn runs on the round loop
+// and must not block. A front end routing requests again one batch at a
+// time waits for it so that what it sends next cannot overtake them.
+func (b *Batch) OnPlaced(fn func()) { b.placed = fn }
 
 // Discard returns an unsubmitted batch to the pool.
 func (b *Batch) Discard() { b.release() }

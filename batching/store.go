@@ -582,6 +582,7 @@ func (s *Store) Stop(timeout time.Duration) {
 		for i := range b.reqs {
 			failRequest(&b.reqs[i], ErrShuttingDown)
 		}
+		b.release()
 	}
 	for _, p := range s.pending.drain() {
 		s.eachProposed(p, func(req *request, kind byte, argv [][]byte) {

@@ -159,7 +159,7 @@ func New(cfg Config) (*Server, error) {
 	s.passwordSet.Store(cfg.Password != "")
 	s.fwd = newForwarder()
 	s.fwd.reroute = s.reroute
-	s.rerouting.queues = map[*batching.Region][]fwdReq{}
+	s.rerouting.regions = map[*batching.Region]*rerouteQueue{}
 	s.fwd.readOnly = func(argv [][]byte) bool {
 		cmd := s.lookup(argv[0])
 		return cmd != nil && cmd.flags&engine.FlagReadOnly != 0 && cmd.flags&engine.FlagWrite == 0

@@ -1236,7 +1236,8 @@ func ctMoveLeader(t *testing.T, ctx context.Context, c *Cluster, clients []*redi
 	}
 }
 
-// A write in flight when its leader hands over leadership is applied once.
+// A write in flight when its leader hands over leadership is applied once,
+// and a pipelining connection's commands still run in order.
 // Redis clients retry TRYAGAIN on their own (go-redis does, with its
 // default options, as used here), so a store may answer TRYAGAIN only for
 // a write that will never apply; one that may still commit under the new
@@ -1275,9 +1276,46 @@ func TestClusterLeaderTransferWritesApplyOnce(t *testing.T) {
 			}()
 		}
 	}
+	// Pipelines of SETs and a GET of one key of the Region: whatever
+	// rerouting a leadership move causes, a connection's commands run in
+	// order, so the GET sees the pipeline's last SET.
+	var pipelines atomic.Int64
+	outOfOrder := make(chan string, len(clients))
+	for i, rc := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k := "{" + key + "}pipe" + strconv.Itoa(i)
+			for n := 0; n < 20000; n++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				pipe := rc.Pipeline()
+				for j := 1; j <= 10; j++ {
+					pipe.Set(ctx, k, fmt.Sprintf("%d-%d", n, j), 0)
+				}
+				get := pipe.Get(ctx, k)
+				if _, err := pipe.Exec(ctx); err != nil {
+					continue // some command failed: no order to check
+				}
+				if want := fmt.Sprintf("%d-10", n); get.Val() != want {
+					outOfOrder <- fmt.Sprintf("pipeline of SETs on %s ended with %q, want %q", k, get.Val(), want)
+					return
+				}
+				pipelines.Add(1)
+			}
+		}()
+	}
 	ctMoveLeader(t, ctx, c, clients, region, 16, 200*time.Millisecond)
 	close(stop)
 	wg.Wait()
+	select {
+	case e := <-outOfOrder:
+		t.Fatalf("a connection's pipelined commands ran out of order: %s", e)
+	default:
+	}
 	got, err := clients[0].Get(ctx, key).Int64()
 	if err != nil {
 		t.Fatal(err)
@@ -1287,14 +1325,14 @@ func TestClusterLeaderTransferWritesApplyOnce(t *testing.T) {
 	for e := range errs {
 		sample = append(sample, e)
 	}
-	t.Logf("%d INCRs acknowledged, %d failed (%q), final value %d", acked.Load(), failed.Load(), sample, got)
+	t.Logf("%d INCRs acknowledged, %d failed (%q), final value %d; %d pipelines in order", acked.Load(), failed.Load(), sample, got, pipelines.Load())
 	if got < acked.Load() {
 		t.Fatalf("final value %d < %d acknowledged INCRs: acknowledged writes lost", got, acked.Load())
 	}
 	if got > acked.Load()+failed.Load() {
 		t.Fatalf("final value %d > %d acknowledged + %d failed INCRs: writes applied twice", got, acked.Load(), failed.Load())
 	}
-	if acked.Load() == 0 {
-		t.Fatal("no INCR succeeded")
+	if acked.Load() == 0 || pipelines.Load() == 0 {
+		t.Fatalf("%d INCRs and %d pipelines succeeded: nothing checked", acked.Load(), pipelines.Load())
 	}
 }
