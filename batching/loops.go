@@ -70,11 +70,7 @@ func (s *Store) round() {
 		}
 	}
 	if len(batches) > 0 || s.waitingRegions > 0 {
-		now := time.Now().UnixMilli()
-		if now < s.lastNow {
-			now = s.lastNow // the entry clock never runs backwards on one leader
-		}
-		s.lastNow = now
+		now := s.entryNow()
 		for _, r := range s.touched {
 			if len(r.props) > 0 || len(r.waiting) > 0 {
 				s.propose(r, now)
@@ -195,13 +191,31 @@ func (s *Store) updateCompactFloor(r *Region) {
 	r.compactFloor.Store(floor)
 }
 
-// expireWaiting fails requests that waited for a leader longer than allowed.
+// entryNow is the clock a new entry carries: it never runs backwards on
+// one leader.
+func (s *Store) entryNow() int64 {
+	now := time.Now().UnixMilli()
+	if now < s.lastNow {
+		now = s.lastNow
+	}
+	s.lastNow = now
+	return now
+}
+
+// expireWaiting proposes what a Region held while its leadership was being
+// handed over if it still leads (Raft abandoned the transfer), and fails
+// requests that waited for a leader longer than allowed.
 func (s *Store) expireWaiting() {
 	if s.waitingRegions == 0 {
 		return
 	}
 	now := time.Now()
 	for _, r := range s.regions {
+		if len(r.waiting) > 0 && r.leader.Load() && r.rn.BasicStatus().LeadTransferee == raft.None {
+			s.propose(r, s.entryNow())
+			s.touch(r)
+			continue
+		}
 		if len(r.waiting) > 0 && now.After(r.waitDeadline) {
 			for i := range r.waiting {
 				failRequest(&r.waiting[i], ErrTryAgain)
@@ -255,19 +269,31 @@ func (s *Store) touch(r *Region) {
 
 // propose turns all of a Region's requests of this round into one entry.
 func (s *Store) propose(r *Region, now int64) {
-	if !r.leader.Load() {
-		if r.leaderID.Load() != 0 {
-			// Another replica leads (the front end routed here before
-			// leadership moved): send the requests there.
-			for i := range r.props {
-				s.retryRequest(&r.props[i])
-				r.props[i].cmd = nil
-			}
-			r.props, r.propSize = r.props[:0], 0
-			return
+	leader := r.leader.Load()
+	var status raft.BasicStatus
+	if leader {
+		status = r.rn.BasicStatus()
+	}
+	if !leader && r.leaderID.Load() != 0 {
+		// Another replica leads (the front end routed here before
+		// leadership moved): send the requests there, after any held.
+		if len(r.waiting) > 0 {
+			s.rerouteWaiting(r)
 		}
-		// No leader yet: hold the requests (copying their commands, whose
-		// batch is recycled after this round) until the election ends.
+		for i := range r.props {
+			s.retryRequest(&r.props[i])
+			r.props[i].cmd = nil
+		}
+		r.props, r.propSize = r.props[:0], 0
+		return
+	}
+	if !leader || status.LeadTransferee != raft.None {
+		// No leader yet, or this one is handing leadership over (Raft
+		// drops proposals meanwhile): hold the requests (copying their
+		// commands, whose batch is recycled after this round) until the
+		// election ends or the transfer is abandoned. Handing them back
+		// now could let later ones of the same client, still on their
+		// way, be proposed first should this replica go on leading.
 		if len(r.waiting) == 0 {
 			r.waitDeadline = time.Now().Add(s.electionWait())
 			s.waitingRegions++
@@ -294,7 +320,7 @@ func (s *Store) propose(r *Region, now int64) {
 	s.enc.Begin(engine.EntryHeader{Proposer: s.cfg.StoreID, Nonce: s.nonce, Seq: s.seq, Now: now})
 	s.enc.Grow(size)
 	p := proposalPool.Get().(*proposal)
-	p.region, p.term = r, r.rn.BasicStatus().Term
+	p.region, p.term = r, status.Term
 	for i := range reqs {
 		s.enc.AddEncoded(reqs[i].cmd)
 		reqs[i].cmd = nil // the batch's buffer is recycled after this round

@@ -80,10 +80,18 @@ type client struct {
 
 	queue []*slot // reply slots not yet written, oldest first
 	free  []*slot
-	out   resp.Writer // replies ready to be written this wake-up
-	batch *batching.Batch
-	now   int64       // local clock for reads of this wake-up
-	woken atomic.Bool // a Wake is already on its way
+	// slots counts slots ever queued and drained those written out, so
+	// that slot number n is unanswered while n > drained.
+	slots, drained uint64
+	// localRegion is the Region of the connection's last command handed to
+	// this node's store, localSlot that command's slot number (see
+	// execData).
+	localRegion *batching.Region
+	localSlot   uint64
+	out         resp.Writer // replies ready to be written this wake-up
+	batch       *batching.Batch
+	now         int64       // local clock for reads of this wake-up
+	woken       atomic.Bool // a Wake is already on its way
 }
 
 // wakeup asks the event loop to flush completed slots. Many completions of
@@ -119,6 +127,7 @@ func (cl *client) newSlot() *slot {
 	s.w.RESP3 = cl.resp3
 	s.start = time.Time{}
 	cl.queue = append(cl.queue, s)
+	cl.slots++
 	return s
 }
 
@@ -152,6 +161,7 @@ func (cl *client) drain() {
 		cl.free = append(cl.free, s)
 	}
 	if n > 0 {
+		cl.drained += uint64(n)
 		copy(cl.queue, cl.queue[n:])
 		clear(cl.queue[len(cl.queue)-n:])
 		cl.queue = cl.queue[:len(cl.queue)-n]

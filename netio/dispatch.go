@@ -206,9 +206,14 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) {
 		s.readNow(cl, d, argv, cl.immediate())
 		return
 	}
+	// A command of a Region for which this connection still waits on this
+	// node's store goes there too, though leadership moved away meanwhile:
+	// the store hands both back in order, where sending this one to the
+	// new leader directly could overtake the one before.
+	behindLocal := region == cl.localRegion && cl.localSlot > cl.drained
 	// READONLY connections read on followers, through ReadIndex.
 	followerRead := isRead && cl.readonly && !region.IsLeader() && !cl.inFlight()
-	if !followerRead && s.routeElsewhere(cl, region, argv, d.FirstKey) {
+	if !behindLocal && !followerRead && s.routeElsewhere(cl, region, argv, d.FirstKey) {
 		if !isRead {
 			cl.lastWriteRegion = region
 		}
@@ -227,12 +232,14 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) {
 		cl.batchFor().Add(region, engine.KindClient, argv, &sl.w, sl, 0)
 	case region.CanReadLocally():
 		s.readNow(cl, d, argv, cl.immediate())
+		return
 	default:
 		// No lease (or a follower): confirm the commit index with a
 		// heartbeat quorum first, then read once it is applied.
 		sl := cl.newSlot()
 		cl.batchFor().Add(region, batching.KindRead, argv, &sl.w, sl, 0)
 	}
+	cl.localRegion, cl.localSlot = region, cl.slots
 }
 
 // readNow executes a read on the event loop.
@@ -398,13 +405,21 @@ func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) {
 	}
 	for i, p := range parts {
 		gp := g.parts[i]
-		if addr, ok := s.remoteLeader(cl, p.region); ok {
-			s.fwd.forward(addr, p.argv, &gp.w, gp) // forward encodes the bytes at once
-			continue
-		}
 		kind := engine.KindClient
 		if d.Flags&engine.FlagWrite == 0 && !inFlight {
 			kind = batching.KindRead
+		}
+		if !cl.forwarded && s.rerouting.busy(p.region) {
+			// Behind the Region's requests being routed again, as in
+			// execData: they may be this connection's earlier commands.
+			s.reroute(fwdReq{w: &gp.w, done: gp, region: p.region, argv: cloneArgv(p.argv), kind: kind})
+			continue
+		}
+		if addr, ok := s.remoteLeader(cl, p.region); ok {
+			// A part the remote node bounces (leadership moved on) is
+			// routed again like a whole command.
+			s.fwd.forwardRegion(addr, p.region, p.argv, &gp.w, gp)
+			continue
 		}
 		cl.batchFor().Add(p.region, kind, p.argv, &gp.w, gp, 0)
 	}

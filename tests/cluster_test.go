@@ -1276,9 +1276,17 @@ func TestClusterLeaderTransferWritesApplyOnce(t *testing.T) {
 			}()
 		}
 	}
-	// Pipelines of SETs and a GET of one key of the Region: whatever
+	// Pipelines of SETs and a GET of one key of the Region, then an MGET
+	// of it and a key of another Region (split across the two): whatever
 	// rerouting a leadership move causes, a connection's commands run in
-	// order, so the GET sees the pipeline's last SET.
+	// order, so the GET and the MGET see the pipeline's last SET.
+	tab := ctMustRegions(t, c, 0)
+	elsewhere := ""
+	for n := 0; elsewhere == ""; n++ {
+		if k := "elsewhere" + strconv.Itoa(n); tab[ctRegionOf(tab, k)].ID != region {
+			elsewhere = k
+		}
+	}
 	var pipelines atomic.Int64
 	outOfOrder := make(chan string, len(clients))
 	for i, rc := range clients {
@@ -1297,11 +1305,17 @@ func TestClusterLeaderTransferWritesApplyOnce(t *testing.T) {
 					pipe.Set(ctx, k, fmt.Sprintf("%d-%d", n, j), 0)
 				}
 				get := pipe.Get(ctx, k)
+				mget := pipe.MGet(ctx, k, elsewhere)
 				if _, err := pipe.Exec(ctx); err != nil {
 					continue // some command failed: no order to check
 				}
-				if want := fmt.Sprintf("%d-10", n); get.Val() != want {
-					outOfOrder <- fmt.Sprintf("pipeline of SETs on %s ended with %q, want %q", k, get.Val(), want)
+				want := fmt.Sprintf("%d-10", n)
+				if get.Val() != want {
+					outOfOrder <- fmt.Sprintf("pipeline of SETs on %s ended with GET %q, want %q", k, get.Val(), want)
+					return
+				}
+				if vals := mget.Val(); len(vals) != 2 || vals[0] != want || vals[1] != nil {
+					outOfOrder <- fmt.Sprintf("pipeline of SETs on %s ended with MGET %q, want [%q <nil>]", k, vals, want)
 					return
 				}
 				pipelines.Add(1)
