@@ -76,6 +76,9 @@ type fwdConn struct {
 	pending chan fwdReq // written, waiting for replies
 	conn    net.Conn
 	resp3   bool
+	// closed: the forwarder stopped and run answered what was queued;
+	// nothing may queue any more (it would wait for good).
+	closed bool
 }
 
 func newForwarder() *forwarder {
@@ -134,6 +137,12 @@ func (f *forwarder) send(addr string, q fwdReq) {
 	}
 	f.mu.Unlock()
 	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		w.Error(errForwardFailed)
+		done.Complete(0)
+		return
+	}
 	c.buf = appendRESP(c.buf, argv)
 	q.readOnly = f.readOnly != nil && f.readOnly(argv)
 	q.argv = nil
@@ -168,6 +177,9 @@ func (c *fwdConn) run() {
 	for {
 		select {
 		case <-c.f.stop:
+			c.mu.Lock()
+			c.closed = true
+			c.mu.Unlock()
 			c.failAll()
 			return
 		case <-c.kick:
