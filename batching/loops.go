@@ -361,8 +361,17 @@ func (s *Store) handleReady(r *Region, rd raft.Ready) {
 			r.leaseUntil.Store(0)
 			r.leaseRenewing = false
 		}
+		routeChanged := isLeader != wasLeader || rd.SoftState.Lead != r.leaderID.Load()
+		if routeChanged {
+			// Before the change is visible: whoever sees it sees this too.
+			r.routeEpoch.Store(s.routeEpoch.Add(1))
+		}
 		r.leader.Store(isLeader)
 		prevLead := r.leaderID.Swap(rd.SoftState.Lead)
+		if routeChanged {
+			// After it: a stamp taken from now on is known to be newer.
+			s.routeEpoch.Add(1)
+		}
 		if wasLeader && !isLeader && s.pending.markInDoubt(r) > 0 {
 			r.doubtDeadline = time.Now().Add(s.electionWait())
 		}

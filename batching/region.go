@@ -19,6 +19,9 @@ type Region struct {
 	desc     atomic.Pointer[engine.RegionDesc]
 	leader   atomic.Bool   // this replica is the Raft leader
 	leaderID atomic.Uint64 // peer id of the current leader, 0 if unknown
+	// routeEpoch is the store's route epoch when leader or leaderID last
+	// changed (see Store.RouteEpoch).
+	routeEpoch atomic.Uint64
 	// termStart is the index of the current leader term's first entry.
 	termStart atomic.Uint64
 	// Reads: single replica (always readable as leader), the leader lease
@@ -87,6 +90,11 @@ func (r *Region) Desc() *engine.RegionDesc { return r.desc.Load() }
 
 // IsLeader reports whether this replica leads the Region.
 func (r *Region) IsLeader() bool { return r.leader.Load() }
+
+// RouteChangedAt is the store's route epoch at the last change of where
+// this Region is led: a command routed with a stamp (Store.RouteEpoch)
+// not above it may have been routed by the view before the change.
+func (r *Region) RouteChangedAt() uint64 { return r.routeEpoch.Load() }
 
 // Term is the last Raft term this replica saw.
 func (r *Region) Term() uint64 { return r.term.Load() }

@@ -117,9 +117,13 @@ func (c *Config) setDefaults() {
 type Store struct {
 	cfg     Config
 	reroute atomic.Pointer[RerouteFunc]
-	db      *engine.DB
-	log     *slog.Logger
-	nonce   uint64
+	// routeEpoch counts changes of where Regions are led, two steps per
+	// change: one before it becomes visible (stored in the Region), one
+	// after.
+	routeEpoch atomic.Uint64
+	db         *engine.DB
+	log        *slog.Logger
+	nonce      uint64
 
 	regions []*Region // by id order; fixed after Start until splits exist
 	byID    map[uint64]*Region
@@ -484,6 +488,11 @@ func (s *Store) Start() {
 		}
 	}
 }
+
+// RouteEpoch stamps a routing decision: taken before reading a Region's
+// leadership, it is above the Region's RouteChangedAt only if the view it
+// read already had the Region's last leadership change.
+func (s *Store) RouteEpoch() uint64 { return s.routeEpoch.Load() }
 
 // Submit hands a batch of requests to the round loop; the store owns the
 // batch from now on. Requests of a closing store fail at once.

@@ -26,6 +26,8 @@ type slot struct {
 	// fence: later commands of the connection wait until this one is
 	// answered (a keyspace read that runs after its own ReadIndex round).
 	fence bool
+	// routeEpoch stamps the routing of the command (client.routeEpoch).
+	routeEpoch uint64
 }
 
 // Complete implements batching.Completion.
@@ -80,18 +82,14 @@ type client struct {
 
 	queue []*slot // reply slots not yet written, oldest first
 	free  []*slot
-	// slots counts slots ever queued and drained those written out, so
-	// that slot number n is unanswered while n > drained.
-	slots, drained uint64
-	// localRegion is the Region of the connection's last command handed to
-	// this node's store, localSlot that command's slot number (see
-	// execData).
-	localRegion *batching.Region
-	localSlot   uint64
-	out         resp.Writer // replies ready to be written this wake-up
-	batch       *batching.Batch
-	now         int64       // local clock for reads of this wake-up
-	woken       atomic.Bool // a Wake is already on its way
+	// routeEpoch is the store's route epoch taken when this wake-up began,
+	// before any of its commands read where a Region is led; every slot
+	// carries it (see remoteLeader).
+	routeEpoch uint64
+	out        resp.Writer // replies ready to be written this wake-up
+	batch      *batching.Batch
+	now        int64       // local clock for reads of this wake-up
+	woken      atomic.Bool // a Wake is already on its way
 }
 
 // wakeup asks the event loop to flush completed slots. Many completions of
@@ -126,8 +124,8 @@ func (cl *client) newSlot() *slot {
 	}
 	s.w.RESP3 = cl.resp3
 	s.start = time.Time{}
+	s.routeEpoch = cl.routeEpoch
 	cl.queue = append(cl.queue, s)
-	cl.slots++
 	return s
 }
 
@@ -161,7 +159,6 @@ func (cl *client) drain() {
 		cl.free = append(cl.free, s)
 	}
 	if n > 0 {
-		cl.drained += uint64(n)
 		copy(cl.queue, cl.queue[n:])
 		clear(cl.queue[len(cl.queue)-n:])
 		cl.queue = cl.queue[:len(cl.queue)-n]

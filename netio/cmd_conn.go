@@ -48,7 +48,7 @@ func (s *Server) serverCommands() []*command {
 	}
 	for _, c := range cmds {
 		switch c.name {
-		case "dbsize", "keys", "scan", "randomkey", "cluster", "wait", "exec":
+		case "dbsize", "keys", "scan", "randomkey", "cluster", "wait":
 			c.barrier = true
 		}
 		for _, fl := range c.cmdFlags {

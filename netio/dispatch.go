@@ -33,6 +33,11 @@ type command struct {
 	// barrier: the command reads the whole keyspace, so it runs only once
 	// every earlier command of the connection has been answered.
 	barrier bool
+	// afterReroutes: the command does not queue behind a Region's requests
+	// being routed again (EXEC, WATCH, blocking commands), so while any
+	// are, it waits for the connection's earlier commands, which may be
+	// among them.
+	afterReroutes bool
 }
 
 func (s *Server) commandTable() map[string]*command {
@@ -53,6 +58,7 @@ func (s *Server) commandTable() map[string]*command {
 	}
 	for _, c := range t {
 		c.nameB = []byte(c.name)
+		c.afterReroutes = s.blockingCmds[c.name] || c.name == "exec" || c.name == "watch"
 		if c.cmdFlags == nil {
 			c.cmdFlags = flagNames(c)
 		}
@@ -96,7 +102,7 @@ func (s *Server) lookup(name []byte) *command {
 // nothing, when the command must wait for the connection's earlier commands.
 func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 	cmd := s.lookup(argv[0])
-	if cl.fences > 0 || (cmd != nil && cmd.barrier && cl.inFlight()) {
+	if cl.fences > 0 || (cmd != nil && (cmd.barrier || cmd.afterReroutes && s.rerouting.active.Load() > 0) && cl.inFlight()) {
 		return false
 	}
 	s.totalCommands.Add(1)
@@ -206,14 +212,9 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) {
 		s.readNow(cl, d, argv, cl.immediate())
 		return
 	}
-	// A command of a Region for which this connection still waits on this
-	// node's store goes there too, though leadership moved away meanwhile:
-	// the store hands both back in order, where sending this one to the
-	// new leader directly could overtake the one before.
-	behindLocal := region == cl.localRegion && cl.localSlot > cl.drained
 	// READONLY connections read on followers, through ReadIndex.
 	followerRead := isRead && cl.readonly && !region.IsLeader() && !cl.inFlight()
-	if !behindLocal && !followerRead && s.routeElsewhere(cl, region, argv, d.FirstKey) {
+	if !followerRead && s.routeElsewhere(cl, region, argv, d.FirstKey) {
 		if !isRead {
 			cl.lastWriteRegion = region
 		}
@@ -232,14 +233,12 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) {
 		cl.batchFor().Add(region, engine.KindClient, argv, &sl.w, sl, 0)
 	case region.CanReadLocally():
 		s.readNow(cl, d, argv, cl.immediate())
-		return
 	default:
 		// No lease (or a follower): confirm the commit index with a
 		// heartbeat quorum first, then read once it is applied.
 		sl := cl.newSlot()
 		cl.batchFor().Add(region, batching.KindRead, argv, &sl.w, sl, 0)
 	}
-	cl.localRegion, cl.localSlot = region, cl.slots
 }
 
 // readNow executes a read on the event loop.
@@ -454,6 +453,14 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // link are never forwarded again.
 func (s *Server) remoteLeader(cl *client, r *batching.Region) (string, bool) {
 	if !s.cfg.Cluster || r.IsLeader() || cl.forwarded {
+		return "", false
+	}
+	if len(cl.queue) > 0 && cl.queue[0].routeEpoch <= r.RouteChangedAt() {
+		// The connection's oldest unanswered command was routed before r's
+		// leadership last changed: it (or a later one) may sit in this
+		// store, to be handed back to the new leader. This one goes the
+		// same way, so the store hands them back in order; sent directly
+		// it could overtake them.
 		return "", false
 	}
 	ls := r.LeaderStore()

@@ -320,6 +320,7 @@ func (s *Server) process(cl *client, c gnet.Conn) {
 	}
 	s.netIn.Add(uint64(len(buf)))
 	cl.now = time.Now().UnixMilli()
+	cl.routeEpoch = s.store.RouteEpoch()
 	if g := s.confGen.Load(); g != cl.confGen {
 		cl.confGen = g
 		s.conf.mu.RLock()

@@ -1276,10 +1276,11 @@ func TestClusterLeaderTransferWritesApplyOnce(t *testing.T) {
 			}()
 		}
 	}
-	// Pipelines of SETs and a GET of one key of the Region, then an MGET
-	// of it and a key of another Region (split across the two): whatever
-	// rerouting a leadership move causes, a connection's commands run in
-	// order, so the GET and the MGET see the pipeline's last SET.
+	// Pipelines of SETs and a GET of one key of the Region, an MGET of it
+	// and a key of another Region (split across the two), and a MULTI/EXEC
+	// reading it: whatever rerouting a leadership move causes, a
+	// connection's commands run in order, so each read sees the
+	// pipeline's last SET.
 	tab := ctMustRegions(t, c, 0)
 	elsewhere := ""
 	for n := 0; elsewhere == ""; n++ {
@@ -1306,6 +1307,9 @@ func TestClusterLeaderTransferWritesApplyOnce(t *testing.T) {
 				}
 				get := pipe.Get(ctx, k)
 				mget := pipe.MGet(ctx, k, elsewhere)
+				pipe.Do(ctx, "multi")
+				pipe.Get(ctx, k)
+				exec := pipe.Do(ctx, "exec")
 				if _, err := pipe.Exec(ctx); err != nil {
 					continue // some command failed: no order to check
 				}
@@ -1316,6 +1320,10 @@ func TestClusterLeaderTransferWritesApplyOnce(t *testing.T) {
 				}
 				if vals := mget.Val(); len(vals) != 2 || vals[0] != want || vals[1] != nil {
 					outOfOrder <- fmt.Sprintf("pipeline of SETs on %s ended with MGET %q, want [%q <nil>]", k, vals, want)
+					return
+				}
+				if vals, ok := exec.Val().([]any); !ok || len(vals) != 1 || vals[0] != want {
+					outOfOrder <- fmt.Sprintf("pipeline of SETs on %s ended with EXEC [GET] = %#v, want [%q]", k, exec.Val(), want)
 					return
 				}
 				pipelines.Add(1)
