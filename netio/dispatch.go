@@ -33,11 +33,9 @@ type command struct {
 	// barrier: the command reads the whole keyspace, so it runs only once
 	// every earlier command of the connection has been answered.
 	barrier bool
-	// afterReroutes: the command does not queue behind a Region's requests
-	// being routed again (EXEC, WATCH, blocking commands), so while any
-	// are, it waits for the connection's earlier commands, which may be
-	// among them.
-	afterReroutes bool
+	// routedByHandler: a handler that routes by keys (WATCH, blocking
+	// commands); dispatch applies the order check of routeMoved first.
+	routedByHandler bool
 }
 
 func (s *Server) commandTable() map[string]*command {
@@ -58,7 +56,11 @@ func (s *Server) commandTable() map[string]*command {
 	}
 	for _, c := range t {
 		c.nameB = []byte(c.name)
-		c.afterReroutes = s.blockingCmds[c.name] || c.name == "exec" || c.name == "watch"
+		c.routedByHandler = s.blockingCmds[c.name] || c.name == "watch"
+		// EXEC runs only once every earlier command of the connection is
+		// answered: its transaction may read what they wrote, and the
+		// order check alone let it overtake them across leadership moves.
+		c.barrier = c.barrier || c.name == "exec"
 		if c.cmdFlags == nil {
 			c.cmdFlags = flagNames(c)
 		}
@@ -102,7 +104,7 @@ func (s *Server) lookup(name []byte) *command {
 // nothing, when the command must wait for the connection's earlier commands.
 func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 	cmd := s.lookup(argv[0])
-	if cl.fences > 0 || (cmd != nil && (cmd.barrier || cmd.afterReroutes && s.rerouting.active.Load() > 0) && cl.inFlight()) {
+	if cl.fences > 0 || (cmd != nil && cmd.barrier && cl.waitsOnEarlier()) {
 		return false
 	}
 	s.totalCommands.Add(1)
@@ -129,6 +131,10 @@ func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 		}
 	}
 	cl.lastCmd.Store(cmd)
+	if cmd.routedByHandler && s.keysRouteMoved(cl, cmd, argv) {
+		s.totalCommands.Add(^uint64(0)) // counted when it runs
+		return false
+	}
 	if cmd.handler != nil {
 		cmd.handler(cl, argv)
 		return true
@@ -139,7 +145,10 @@ func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 		s.block(cl, cmd, argv)
 		return true
 	}
-	s.execData(cl, cmd, argv)
+	if !s.execData(cl, cmd, argv) {
+		s.totalCommands.Add(^uint64(0)) // counted when it runs
+		return false
+	}
 	return true
 }
 
@@ -170,8 +179,10 @@ func clip(b []byte, n int) []byte {
 	return b
 }
 
-// execData routes a data command to its Region(s).
-func (s *Server) execData(cl *client, cmd *command, argv [][]byte) {
+// execData routes a data command to its Region(s). It returns false,
+// doing nothing, when the command must wait for the connection's earlier
+// commands (see routeMoved).
+func (s *Server) execData(cl *client, cmd *command, argv [][]byte) bool {
 	d := cmd.data
 	argv[0] = cmd.nameB // apply looks commands up by canonical name
 	var region *batching.Region
@@ -186,39 +197,32 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) {
 	})
 	if multi {
 		if d.Flags&engine.FlagMultiKey != 0 {
-			s.scatter(cl, cmd, argv)
-			return
+			return s.scatter(cl, cmd, argv)
 		}
 		cl.immediate().Error(engine.ErrCrossSlot)
-		return
+		return true
 	}
 	if region == nil {
 		cl.immediate().Error("ERR internal: command without keys")
-		return
+		return true
 	}
 	isRead := d.Flags&engine.FlagWrite == 0
-	if !cl.forwarded && s.rerouting.busy(region) {
-		// Behind the Region's requests being routed again, in order (a
-		// read too, and through the log, to see the writes before it).
-		if !isRead {
-			cl.lastWriteRegion = region
-		}
-		sl := cl.newSlot()
-		sl.start = time.Now()
-		s.reroute(fwdReq{w: &sl.w, done: sl, region: region, argv: cloneArgv(argv)})
-		return
-	}
 	if isRead && s.cfg.UnsafeStaleReads && !cl.inFlight() {
 		s.readNow(cl, d, argv, cl.immediate())
-		return
+		return true
+	}
+	// Where the Region is led is read once, before the order check.
+	addr, remote := s.remoteLeader(cl, region)
+	if s.routeMoved(cl, region) {
+		return false
 	}
 	// READONLY connections read on followers, through ReadIndex.
 	followerRead := isRead && cl.readonly && !region.IsLeader() && !cl.inFlight()
-	if !followerRead && s.routeElsewhere(cl, region, argv, d.FirstKey) {
+	if !followerRead && s.routeElsewhere(cl, region, argv, d.FirstKey, addr, remote) {
 		if !isRead {
 			cl.lastWriteRegion = region
 		}
-		return
+		return true
 	}
 	if !isRead {
 		cl.lastWriteRegion = region
@@ -239,6 +243,7 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) {
 		sl := cl.newSlot()
 		cl.batchFor().Add(region, batching.KindRead, argv, &sl.w, sl, 0)
 	}
+	return true
 }
 
 // readNow executes a read on the event loop.
@@ -343,7 +348,7 @@ func (g *gather) reply(w *resp.Writer) {
 // scatter splits a multi-key command by Region. Reads with nothing in
 // flight run now; everything else is proposed to each Region. Parts of one
 // command are handed off together, so they land in the same Raft round.
-func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) {
+func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) bool {
 	d := cmd.data
 	step := d.Step
 	if step <= 0 {
@@ -351,7 +356,7 @@ func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) {
 	}
 	if d.Merge == engine.MergeKeyPairs && len(argv)%2 != 1 {
 		cl.immediate().Error("ERR wrong number of arguments for '" + cmd.name + "' command")
-		return
+		return true
 	}
 	if d.Merge == engine.MergeKeyPairs && s.cfg.Cluster {
 		// MSET must be atomic; across Regions of a cluster (different
@@ -359,7 +364,7 @@ func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) {
 		// which do not exist yet: refuse as Redis Cluster does. On a single
 		// node the parts go into the same round, one log write.
 		cl.immediate().Error(engine.ErrCrossSlot)
-		return
+		return true
 	}
 	inFlight := cl.inFlight()
 	if d.Flags&engine.FlagWrite == 0 && !inFlight {
@@ -372,13 +377,15 @@ func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) {
 			// whole command sees one state, where reads of its parts
 			// could each see another batch.
 			s.readNow(cl, d, argv, cl.immediate())
-			return
+			return true
 		}
 	}
 	type partArgs struct {
 		region *batching.Region
 		argv   [][]byte
 		pos    []int
+		addr   string // the remote leader, if remote
+		remote bool
 	}
 	var parts []*partArgs
 	byRegion := map[*batching.Region]*partArgs{}
@@ -395,6 +402,15 @@ func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) {
 		p.pos = append(p.pos, nkeys)
 		nkeys++
 	})
+	// Where each Region is led is read once, before the order check.
+	for _, p := range parts {
+		p.addr, p.remote = s.remoteLeader(cl, p.region)
+	}
+	for _, p := range parts {
+		if s.routeMoved(cl, p.region) {
+			return false
+		}
+	}
 	g := &gather{final: cl.newSlot(), merge: d.Merge, nkeys: nkeys, write: d.Flags&engine.FlagWrite != 0}
 	g.left.Store(int32(len(parts)))
 	for _, p := range parts {
@@ -408,20 +424,15 @@ func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) {
 		if d.Flags&engine.FlagWrite == 0 && !inFlight {
 			kind = batching.KindRead
 		}
-		if !cl.forwarded && s.rerouting.busy(p.region) {
-			// Behind the Region's requests being routed again, as in
-			// execData: they may be this connection's earlier commands.
-			s.reroute(fwdReq{w: &gp.w, done: gp, region: p.region, argv: cloneArgv(p.argv), kind: kind})
-			continue
-		}
-		if addr, ok := s.remoteLeader(cl, p.region); ok {
+		if p.remote {
 			// A part the remote node bounces (leadership moved on) is
 			// routed again like a whole command.
-			s.fwd.forwardRegion(addr, p.region, p.argv, &gp.w, gp)
+			s.fwd.forwardRegion(p.addr, p.region, p.argv, &gp.w, gp)
 			continue
 		}
 		cl.batchFor().Add(p.region, kind, p.argv, &gp.w, gp, 0)
 	}
+	return true
 }
 
 // broadcast sends an internal command to every Region and merges the
@@ -455,14 +466,6 @@ func (s *Server) remoteLeader(cl *client, r *batching.Region) (string, bool) {
 	if !s.cfg.Cluster || r.IsLeader() || cl.forwarded {
 		return "", false
 	}
-	if len(cl.queue) > 0 && cl.queue[0].routeEpoch <= r.RouteChangedAt() {
-		// The connection's oldest unanswered command was routed before r's
-		// leadership last changed: it (or a later one) may sit in this
-		// store, to be handed back to the new leader. This one goes the
-		// same way, so the store hands them back in order; sent directly
-		// it could overtake them.
-		return "", false
-	}
 	ls := r.LeaderStore()
 	if ls == 0 || ls == s.store.StoreID() {
 		return "", false
@@ -474,22 +477,57 @@ func (s *Server) remoteLeader(cl *client, r *batching.Region) (string, bool) {
 	return n.Addr(), true
 }
 
-// routeElsewhere handles a single-Region command whose Region is led by
-// another node: -MOVED in redirect mode, otherwise forwarded there. It
-// reports whether it took the command.
-func (s *Server) routeElsewhere(cl *client, r *batching.Region, argv [][]byte, firstKey int) bool {
-	if !s.cfg.Cluster || r.IsLeader() {
+// routeMoved reports whether cl must wait for its earlier commands before
+// a command of r is routed: the oldest of them was routed before r's
+// leadership last changed here, so it may have gone (or be handed back to
+// go) elsewhere than a command routed now, which could then overtake it.
+// Call it after reading r's leadership for the routing decision (see
+// batching.Store.RouteEpoch). Forwarding links are exempt: the forwarding
+// node routes again what they bounce, in order.
+func (s *Server) routeMoved(cl *client, r *batching.Region) bool {
+	if !s.cfg.Cluster || cl.forwarded || len(cl.queue) == 0 || cl.queue[0].routeEpoch > r.RouteChangedAt() {
 		return false
 	}
+	cl.drain() // replies complete already need no waiting for
+	return len(cl.queue) > 0 && cl.queue[0].routeEpoch <= r.RouteChangedAt()
+}
+
+// keysRouteMoved is routeMoved for a command whose handler routes it by
+// its keys (WATCH, blocking commands).
+func (s *Server) keysRouteMoved(cl *client, cmd *command, argv [][]byte) bool {
+	if !s.cfg.Cluster || cl.forwarded || len(cl.queue) == 0 {
+		return false
+	}
+	moved := false
+	check := func(key []byte) {
+		r := s.store.Route(slots.Of(key))
+		_, _ = r.IsLeader(), r.LeaderStore() // the view the handler routes by, first
+		moved = moved || s.routeMoved(cl, r)
+	}
+	switch {
+	case cmd.name == "watch":
+		for _, k := range argv[1:] {
+			check(k)
+		}
+	case cmd.data != nil:
+		cmd.data.KeysOf(argv, func(i int) { check(argv[i]) })
+	}
+	return moved
+}
+
+// routeElsewhere handles a single-Region command whose Region is led by
+// another node (addr, as remoteLeader found it: remote): -MOVED in
+// redirect mode, otherwise forwarded there. It reports whether it took the
+// command.
+func (s *Server) routeElsewhere(cl *client, r *batching.Region, argv [][]byte, firstKey int, addr string, remote bool) bool {
 	if cl.forwarded {
-		if r.LeaderStore() != 0 {
+		if s.cfg.Cluster && !r.IsLeader() && r.LeaderStore() != 0 {
 			cl.immediate().Error(errNotLeaderHere)
 			return true
 		}
 		return false // no leader yet: the store holds the command until one is elected
 	}
-	addr, ok := s.remoteLeader(cl, r)
-	if !ok {
+	if !remote {
 		return false
 	}
 	if s.cfg.Redirect {

@@ -2,7 +2,6 @@ package netio
 
 import (
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/neokv/neokv/batching"
@@ -17,14 +16,12 @@ import (
 // time, and sends a batch only once the one before can no longer be
 // overtaken: taken into this store's log (or handed back), or, before
 // anything goes to another destination, answered by the remote leader it
-// was forwarded to. What comes back goes first in the next batch; new
-// commands of the Region queue behind (see busy).
+// was forwarded to. What comes back goes first in the next batch. A
+// connection's later commands wait for these (Server.routeMoved) rather
+// than queue here.
 type rerouter struct {
 	mu      sync.Mutex
 	regions map[*batching.Region]*rerouteQueue
-	// active counts the Regions with requests being rerouted, so that the
-	// common case (none) costs one atomic load per command.
-	active atomic.Int64
 }
 
 // rerouteQueue is one Region's requests to route again, owned by the
@@ -75,19 +72,6 @@ func (rq *rerouteQueue) forwardDone() {
 	}
 }
 
-// busy reports whether requests of r are waiting to be routed again: a
-// new command for r must then queue behind them, or it could run before a
-// pipeline's earlier commands that leadership moves handed back.
-func (rr *rerouter) busy(r *batching.Region) bool {
-	if rr.active.Load() == 0 {
-		return false
-	}
-	rr.mu.Lock()
-	_, ok := rr.regions[r]
-	rr.mu.Unlock()
-	return ok
-}
-
 // reroute queues a request that never reached its leader to be routed
 // again: to this node's store if the Region is now led here, to the new
 // leader otherwise. rerouteBudget after its first hand-back (or after 25
@@ -110,7 +94,6 @@ func (s *Server) reroute(q fwdReq) {
 	if start {
 		rq = &rerouteQueue{fwdIdle: make(chan struct{}, 1)}
 		rr.regions[q.region] = rq
-		rr.active.Add(1)
 	}
 	if ours && t.rq == rq {
 		rq.returned = append(rq.returned, q)
@@ -140,7 +123,6 @@ func (s *Server) rerouteRegion(r *batching.Region, rq *rerouteQueue) {
 		forwarded := rq.forwarded
 		if len(batch) == 0 && forwarded == 0 {
 			delete(rr.regions, r)
-			rr.active.Add(-1)
 			rr.mu.Unlock()
 			return
 		}

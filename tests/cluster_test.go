@@ -1290,7 +1290,11 @@ func TestClusterLeaderTransferWritesApplyOnce(t *testing.T) {
 	}
 	var pipelines atomic.Int64
 	outOfOrder := make(chan string, len(clients))
-	for i, rc := range clients {
+	for i := range clients {
+		// No client retries: a pipeline go-redis sent twice would mix two
+		// runs of the same commands.
+		rc := redis.NewClient(&redis.Options{Addr: c.Nodes[i].Addr, MaxRetries: -1, ReadTimeout: 10 * time.Second})
+		t.Cleanup(func() { _ = rc.Close() })
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -1314,16 +1318,23 @@ func TestClusterLeaderTransferWritesApplyOnce(t *testing.T) {
 					continue // some command failed: no order to check
 				}
 				want := fmt.Sprintf("%d-10", n)
+				// What the key holds once the dust settles tells a reorder
+				// (the pipeline's SETs ran late) from a loss (they never ran).
+				later := func() string {
+					time.Sleep(time.Second)
+					v, err := rc.Get(ctx, k).Result()
+					return fmt.Sprintf("; a second later GET = %q, %v", v, err)
+				}
 				if get.Val() != want {
-					outOfOrder <- fmt.Sprintf("pipeline of SETs on %s ended with GET %q, want %q", k, get.Val(), want)
+					outOfOrder <- fmt.Sprintf("pipeline of SETs on %s ended with GET %q, want %q", k, get.Val(), want) + later()
 					return
 				}
 				if vals := mget.Val(); len(vals) != 2 || vals[0] != want || vals[1] != nil {
-					outOfOrder <- fmt.Sprintf("pipeline of SETs on %s ended with MGET %q, want [%q <nil>]", k, vals, want)
+					outOfOrder <- fmt.Sprintf("pipeline of SETs on %s ended with MGET %q, want [%q <nil>]", k, vals, want) + later()
 					return
 				}
 				if vals, ok := exec.Val().([]any); !ok || len(vals) != 1 || vals[0] != want {
-					outOfOrder <- fmt.Sprintf("pipeline of SETs on %s ended with EXEC [GET] = %#v, want [%q]", k, exec.Val(), want)
+					outOfOrder <- fmt.Sprintf("pipeline of SETs on %s ended with EXEC [GET] = %#v, want [%q]", k, exec.Val(), want) + later()
 					return
 				}
 				pipelines.Add(1)
