@@ -30,8 +30,8 @@ type command struct {
 	data     *engine.Command
 	handler  func(cl *client, argv [][]byte)
 	subs     []string // subcommand names, for COMMAND
-	// barrier: the command reads the whole keyspace, so it runs only once
-	// every earlier command of the connection has been answered.
+	// barrier: the command runs only once every earlier command of the
+	// connection has been answered (keyspace reads, WAIT, EXEC).
 	barrier bool
 	// routedByHandler: a handler that routes by keys (WATCH, blocking
 	// commands); dispatch applies the order check of routeMoved first.
