@@ -155,13 +155,21 @@ func (s *Store) round() {
 	}
 
 	s.out.flush(s.cfg.Transport)
+	// A loop that died on a storage error stops taking work; Stop must
+	// still be able to end this one (the work is moot by then).
 	if len(s.appendQ) > 0 {
-		s.appendCh <- s.appendQ
+		select {
+		case s.appendCh <- s.appendQ:
+		case <-s.stopc:
+		}
 		s.appendQ = nil
 	}
 	for i, q := range s.applyQs {
 		if len(q) > 0 {
-			s.applyChs[i] <- q
+			select {
+			case s.applyChs[i] <- q:
+			case <-s.stopc:
+			}
 			s.applyQs[i] = nil
 		}
 	}
