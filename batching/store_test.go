@@ -172,3 +172,52 @@ func TestActiveExpiryDeletesThroughRaft(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestOnPlacedFiresOnceTheStoreIsDoneWithABatch: a front end routing
+// requests again waits for OnPlaced before sending the next ones, so it
+// must fire exactly once per batch, after the batch's command is in the
+// log (running store) or failed (stopped store).
+func TestOnPlacedFiresOnceTheStoreIsDoneWithABatch(t *testing.T) {
+	s, db := openStore(t, t.TempDir(), 2)
+	defer db.Close()
+	submit := func() (placed chan uint64, fired *atomic.Int32, out *resp.Writer, w *waiter) {
+		placed, fired, out, w = make(chan uint64, 2), &atomic.Int32{}, &resp.Writer{}, newWaiter()
+		b := NewBatch()
+		b.Add(s.Route(0), engine.KindClient, [][]byte{[]byte("set"), []byte("k"), []byte("v")}, out, w, 1)
+		b.OnPlaced(func() {
+			fired.Add(1)
+			placed <- s.Stats.ProposedCommands.Load()
+		})
+		s.Submit(b)
+		return placed, fired, out, w
+	}
+	before := s.Stats.ProposedCommands.Load()
+	placed, fired, out, w := submit()
+	select {
+	case proposed := <-placed:
+		if proposed != before+1 {
+			t.Fatalf("placed fired with %d commands proposed, want %d: before the SET entered the log", proposed, before+1)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("OnPlaced never fired for a running store")
+	}
+	<-w.ch(1)
+	if string(out.B) != "+OK\r\n" {
+		t.Fatalf("SET: %q", out.B)
+	}
+	if n := fired.Load(); n != 1 {
+		t.Fatalf("OnPlaced fired %d times", n)
+	}
+
+	s.Stop(time.Second)
+	placed, fired, out, w = submit()
+	select {
+	case <-placed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("OnPlaced never fired for a stopped store")
+	}
+	<-w.ch(1)
+	if string(out.B) != "-"+ErrShuttingDown+"\r\n" || fired.Load() != 1 {
+		t.Fatalf("after Stop: %q, fired %d times", out.B, fired.Load())
+	}
+}
