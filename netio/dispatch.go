@@ -31,11 +31,14 @@ type command struct {
 	handler  func(cl *client, argv [][]byte)
 	subs     []string // subcommand names, for COMMAND
 	// barrier: the command runs only once every earlier command of the
-	// connection has been answered (keyspace reads, WAIT, EXEC).
+	// connection has been answered (keyspace reads, WAIT).
 	barrier bool
-	// routedByHandler: a handler that routes by keys (WATCH, blocking
-	// commands); dispatch applies the order check of routeMoved first.
-	routedByHandler bool
+	// routesInHandler: so does a command whose handler routes it by key
+	// (EXEC, WATCH, blocking commands), except on forwarding links (their
+	// node ordered them): the handler reads where a Region is led after
+	// dispatch could check the connection's order (routeMoved), and EXEC
+	// overtook the commands before it across leadership moves.
+	routesInHandler bool
 }
 
 func (s *Server) commandTable() map[string]*command {
@@ -56,11 +59,7 @@ func (s *Server) commandTable() map[string]*command {
 	}
 	for _, c := range t {
 		c.nameB = []byte(c.name)
-		c.routedByHandler = s.blockingCmds[c.name] || c.name == "watch"
-		// EXEC runs only once every earlier command of the connection is
-		// answered: its transaction may read what they wrote, and the
-		// order check alone let it overtake them across leadership moves.
-		c.barrier = c.barrier || c.name == "exec"
+		c.routesInHandler = c.name == "exec" || c.name == "watch" || s.blockingCmds[c.name]
 		if c.cmdFlags == nil {
 			c.cmdFlags = flagNames(c)
 		}
@@ -104,7 +103,7 @@ func (s *Server) lookup(name []byte) *command {
 // nothing, when the command must wait for the connection's earlier commands.
 func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 	cmd := s.lookup(argv[0])
-	if cl.fences > 0 || (cmd != nil && cmd.barrier && cl.waitsOnEarlier()) {
+	if cl.fences > 0 || (cmd != nil && (cmd.barrier || cmd.routesInHandler && !cl.forwarded) && cl.waitsOnEarlier()) {
 		return false
 	}
 	s.totalCommands.Add(1)
@@ -131,10 +130,6 @@ func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 		}
 	}
 	cl.lastCmd.Store(cmd)
-	if cmd.routedByHandler && s.keysRouteMoved(cl, cmd, argv) {
-		s.totalCommands.Add(^uint64(0)) // counted when it runs
-		return false
-	}
 	if cmd.handler != nil {
 		cmd.handler(cl, argv)
 		return true
@@ -490,29 +485,6 @@ func (s *Server) routeMoved(cl *client, r *batching.Region) bool {
 	}
 	cl.drain() // replies complete already need no waiting for
 	return len(cl.queue) > 0 && cl.queue[0].routeEpoch <= r.RouteChangedAt()
-}
-
-// keysRouteMoved is routeMoved for a command whose handler routes it by
-// its keys (WATCH, blocking commands).
-func (s *Server) keysRouteMoved(cl *client, cmd *command, argv [][]byte) bool {
-	if !s.cfg.Cluster || cl.forwarded || len(cl.queue) == 0 {
-		return false
-	}
-	moved := false
-	check := func(key []byte) {
-		r := s.store.Route(slots.Of(key))
-		_, _ = r.IsLeader(), r.LeaderStore() // the view the handler routes by, first
-		moved = moved || s.routeMoved(cl, r)
-	}
-	switch {
-	case cmd.name == "watch":
-		for _, k := range argv[1:] {
-			check(k)
-		}
-	case cmd.data != nil:
-		cmd.data.KeysOf(argv, func(i int) { check(argv[i]) })
-	}
-	return moved
 }
 
 // routeElsewhere handles a single-Region command whose Region is led by
