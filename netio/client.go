@@ -84,7 +84,7 @@ type client struct {
 	free  []*slot
 	// routeEpoch is the store's route epoch taken when this wake-up began,
 	// before any of its commands read where a Region is led; every slot
-	// carries it (see remoteLeader).
+	// carries it (see Server.routeMoved).
 	routeEpoch uint64
 	out        resp.Writer // replies ready to be written this wake-up
 	batch      *batching.Batch
