@@ -38,17 +38,15 @@ type rerouteQueue struct {
 }
 
 // rerouteTicket is the completion of a request while the rerouter routes
-// it: it tells the queue when a forwarded request is answered, and carries
-// the request's history (the store hands back only argv, reply and
+// it: it tells the queue when a forwarded request is answered, and keeps
+// the request as routed (its own completion, argv, history), which a
+// hand-back restores (the store hands back only argv, reply and
 // completion).
 type rerouteTicket struct {
-	inner     batching.Completion
+	req       fwdReq
 	rr        *rerouter
 	rq        *rerouteQueue
 	forwarded bool
-	since     time.Time
-	attempts  int
-	sentTo    uint64
 }
 
 func (t *rerouteTicket) Complete(tag uint64) {
@@ -57,7 +55,7 @@ func (t *rerouteTicket) Complete(tag uint64) {
 		t.rq.forwardDone()
 		t.rr.mu.Unlock()
 	}
-	t.inner.Complete(tag)
+	t.req.done.Complete(tag)
 }
 
 // forwardDone counts off an answered or returned forwarded request. The
@@ -84,7 +82,7 @@ func (s *Server) reroute(q fwdReq) {
 	rr.mu.Lock()
 	t, ours := q.done.(*rerouteTicket)
 	if ours {
-		q.done, q.since, q.attempts, q.sentTo = t.inner, t.since, t.attempts, t.sentTo
+		q = t.req
 		if t.forwarded {
 			t.rq.forwardDone()
 		}
@@ -175,8 +173,8 @@ func (s *Server) rerouteRegion(r *batching.Region, rq *rerouteQueue) {
 			rq.fwdStore = leader
 			rr.mu.Unlock()
 			for _, q := range batch {
-				q.done = &rerouteTicket{inner: q.done, rr: rr, rq: rq, forwarded: true, since: q.since, attempts: q.attempts, sentTo: leader}
 				q.sentTo = leader
+				q.done = &rerouteTicket{req: q, rr: rr, rq: rq, forwarded: true}
 				s.fwd.send(n.Addr(), q)
 			}
 		default:
@@ -199,7 +197,7 @@ func (s *Server) submitAgain(r *batching.Region, rq *rerouteQueue, batch []fwdRe
 		if kind == batching.KindRead {
 			kind = engine.KindClient
 		}
-		t := &rerouteTicket{inner: q.done, rr: &s.rerouting, rq: rq, since: q.since, attempts: q.attempts}
+		t := &rerouteTicket{req: q, rr: &s.rerouting, rq: rq}
 		b.Add(r, kind, q.argv, q.w, t, 0)
 	}
 	placed := make(chan struct{})
@@ -260,11 +258,11 @@ func (s *Server) dropExpired(batch []fwdReq) []fwdReq {
 // election) after the command was routed: it never entered the log, so it
 // goes where the Region is led now instead of failing with TRYAGAIN.
 func (s *Server) rerouteFromStore(r *batching.Region, kind byte, argv [][]byte, w *resp.Writer, done batching.Completion) bool {
-	inner := done
 	if t, ok := done.(*rerouteTicket); ok {
-		inner = t.inner
+		s.reroute(fwdReq{done: t}) // the ticket keeps the request as routed
+		return true
 	}
-	if sl, ok := inner.(*slot); ok && sl.cl.forwarded {
+	if sl, ok := done.(*slot); ok && sl.cl.forwarded {
 		// The forwarding node owns the retry (and its bound).
 		w.Error(errNotLeaderHere)
 		done.Complete(0)
