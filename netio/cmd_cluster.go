@@ -29,6 +29,9 @@ func (n Node) Addr() string { return n.Host + ":" + strconv.Itoa(n.Port) }
 type Topology interface {
 	Self() Node
 	NodeForStore(storeID uint64) (Node, bool)
+	// ClientAddrOf is NodeForStore(storeID).Addr() without building the
+	// Node: routing asks it for every forwarded command.
+	ClientAddrOf(storeID uint64) (string, bool)
 	Nodes() []Node
 }
 
@@ -41,6 +44,12 @@ func (t *singleNode) NodeForStore(id uint64) (Node, bool) {
 		return t.self, true
 	}
 	return Node{}, false
+}
+func (t *singleNode) ClientAddrOf(id uint64) (string, bool) {
+	if id == t.self.StoreID {
+		return t.self.Addr(), true
+	}
+	return "", false
 }
 func (t *singleNode) Nodes() []Node { return []Node{t.self} }
 
@@ -60,6 +69,10 @@ func (c *clusterTopology) NodeForStore(id uint64) (Node, bool) {
 		return Node{}, false
 	}
 	return nodeOf(pi), true
+}
+func (c *clusterTopology) ClientAddrOf(id uint64) (string, bool) {
+	pi, ok := c.t.PeerInfo(id)
+	return pi.ClientAddr, ok && pi.ClientAddr != ""
 }
 func (c *clusterTopology) Nodes() []Node {
 	var out []Node

@@ -465,11 +465,7 @@ func (s *Server) remoteLeader(cl *client, r *batching.Region) (string, bool) {
 	if ls == 0 || ls == s.store.StoreID() {
 		return "", false
 	}
-	n, ok := s.topo.NodeForStore(ls)
-	if !ok {
-		return "", false
-	}
-	return n.Addr(), true
+	return s.topo.ClientAddrOf(ls)
 }
 
 // routeMoved reports whether cl must wait for its earlier commands before

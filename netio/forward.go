@@ -1,7 +1,6 @@
 package netio
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"net"
@@ -255,32 +254,51 @@ func (c *fwdConn) serve(conn net.Conn) {
 }
 
 func (c *fwdConn) readReplies(conn net.Conn) error {
-	r := bufio.NewReaderSize(conn, 64<<10)
-	var buf []byte
+	// Replies are parsed where they were read: buf[start:] holds what is
+	// not handed out yet, and a read goes into buf's free tail, so
+	// neither a read nor a reply allocates or copies the rest.
+	buf := make([]byte, 0, 64<<10)
+	start := 0
 	for {
-		n, err := resp.ReplyLen(buf)
+		n, err := resp.ReplyLen(buf[start:])
 		if err != nil {
 			return err
 		}
 		if n == 0 {
-			chunk := make([]byte, 32<<10)
-			m, err := r.Read(chunk)
+			if start == len(buf) {
+				buf, start = buf[:0], 0
+			}
+			if cap(buf)-len(buf) < 16<<10 {
+				// Keep the unparsed bytes, at the front of a buffer with
+				// room (bigger only for a reply that outgrows it).
+				rest := len(buf) - start
+				if rest+32<<10 > cap(buf) {
+					grown := make([]byte, rest, 2*cap(buf)+rest)
+					copy(grown, buf[start:])
+					buf = grown
+				} else {
+					buf = buf[:copy(buf, buf[start:])]
+				}
+				start = 0
+			}
+			m, err := conn.Read(buf[len(buf):cap(buf)])
 			if err != nil {
 				return err
 			}
-			buf = append(buf, chunk[:m]...)
+			buf = buf[:len(buf)+m]
 			continue
 		}
+		reply := buf[start : start+n]
+		start += n
 		q := <-c.pending
-		if q.region != nil && c.f.reroute != nil && bytes.Equal(buf[:n], notLeaderHereReply) {
+		if q.region != nil && c.f.reroute != nil && bytes.Equal(reply, notLeaderHereReply) {
 			c.f.reroute(q)
 		} else {
 			if q.w != nil {
-				q.w.Raw(buf[:n])
+				q.w.Raw(reply)
 			}
 			q.done.Complete(0)
 		}
-		buf = append(buf[:0], buf[n:]...)
 	}
 }
 

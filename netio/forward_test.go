@@ -3,6 +3,7 @@ package netio
 import (
 	"bufio"
 	"net"
+	"strconv"
 	"testing"
 	"time"
 
@@ -64,5 +65,77 @@ func TestForwardLinkBreakAfterSend(t *testing.T) {
 	}
 	if got, want := string(get.w.B), "-"+errForwardFailed+"\r\n"; got != want {
 		t.Fatalf("GET sent before the link broke got %q, want %q", got, want)
+	}
+}
+
+// Replies reach their requests byte for byte and in order however the
+// leader's writes split them: many small replies in one write, a reply cut
+// across writes, and a bulk string several times the link's read buffer.
+func TestForwardRepliesAcrossReads(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	big := make([]byte, 300<<10)
+	for i := range big {
+		big[i] = byte('a' + i%26)
+	}
+	replies := []string{"+OK\r\n", ":42\r\n", "$-1\r\n"}
+	for i := 0; i < 2000; i++ {
+		replies = append(replies, "$5\r\nv"+strconv.Itoa(10000+i)[1:]+"\r\n")
+	}
+	replies = append(replies, "$"+strconv.Itoa(len(big))+"\r\n"+string(big)+"\r\n", "*2\r\n$1\r\na\r\n:7\r\n", "-ERR last\r\n")
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		r := bufio.NewReader(conn)
+		// The hello and one GET per reply: five lines each.
+		for lines := 0; lines < (1+len(replies))*5; lines++ {
+			if _, err := r.ReadString('\n'); err != nil {
+				return
+			}
+		}
+		var all []byte
+		all = append(all, "+OK\r\n"...) // the hello's reply
+		for _, rep := range replies {
+			all = append(all, rep...)
+		}
+		// Odd-sized writes cut replies anywhere.
+		for len(all) > 0 {
+			n := min(len(all), 7919)
+			if _, err := conn.Write(all[:n]); err != nil {
+				return
+			}
+			all = all[n:]
+		}
+	}()
+	f := newForwarder()
+	defer f.close()
+	type result struct {
+		w    resp.Writer
+		done chan struct{}
+	}
+	results := make([]*result, len(replies))
+	for i := range replies {
+		res := &result{done: make(chan struct{}, 1)}
+		f.forward(ln.Addr().String(), [][]byte{[]byte("get"), []byte("k")}, &res.w, chanDone(res.done))
+		results[i] = res
+	}
+	for i, res := range results {
+		select {
+		case <-res.done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("reply %d never arrived", i)
+		}
+		if got := string(res.w.B); got != replies[i] {
+			if len(got) > 64 {
+				got = got[:64] + "..."
+			}
+			t.Fatalf("reply %d: got %q (%d bytes), want %d bytes starting %q", i, got, len(res.w.B), len(replies[i]), replies[i][:min(len(replies[i]), 64)])
+		}
 	}
 }
