@@ -26,6 +26,7 @@ func runBench(args []string) error {
 	fs.DurationVar(&cfg.Warmup, "warmup", 0, "load applied before measuring starts")
 	fs.Int64Var(&cfg.KeySpace, "r", cfg.KeySpace, "key space size: keys key:000000000000 .. r-1")
 	fs.StringVar(&cfg.KeyDist, "dist", cfg.KeyDist, "key distribution: uniform, zipf or seq")
+	fs.StringVar(&cfg.KeyPrefix, "key-prefix", cfg.KeyPrefix, "key prefix; a hash tag such as {a} puts every key in one slot")
 	size := fs.String("d", "3", "value size in bytes, or a range MIN-MAX")
 	tests := fs.String("t", "set,get", "comma-separated tests: "+strings.Join(knownTestNames(), ","))
 	ratio := fs.String("ratio", "", "run the -t commands mixed in one test with these weights, e.g. 1:10")
