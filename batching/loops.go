@@ -45,7 +45,8 @@ func (s *Store) round() {
 	}()
 	s.mu.Lock()
 	batches, msgs, ops := s.inReqs, s.inMsgs, s.inOps
-	s.inReqs, s.inMsgs, s.inOps = nil, nil, nil
+	s.inReqs, s.inMsgs, s.inOps = s.spareReqs, s.spareMsgs, nil
+	s.spareReqs, s.spareMsgs = nil, nil
 	s.mu.Unlock()
 	for _, op := range ops {
 		op()
@@ -89,6 +90,8 @@ func (s *Store) round() {
 			b.release()
 		}
 	}
+	clear(batches)
+	s.spareReqs = batches[:0]
 
 	for _, m := range msgs {
 		r := m.region
@@ -107,6 +110,8 @@ func (s *Store) round() {
 		}
 		s.touch(r)
 	}
+	clear(msgs) // Raft keeps what it needs of them
+	s.spareMsgs = msgs[:0]
 	if s.tickDue {
 		s.tickDue = false
 		if t := s.cfg.Transport; t != nil {

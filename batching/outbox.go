@@ -19,21 +19,24 @@ func (o *outbox) add(r *Region, m raftpb.Message) bool {
 	if o.byStore == nil {
 		o.byStore = map[uint64][]RegionMessage{}
 	}
-	if _, ok := o.byStore[store]; !ok {
+	msgs := o.byStore[store]
+	if len(msgs) == 0 {
 		o.order = append(o.order, store)
 	}
-	o.byStore[store] = append(o.byStore[store], RegionMessage{Region: r.id, Msg: m})
+	o.byStore[store] = append(msgs, RegionMessage{Region: r.id, Msg: m})
 	return true
 }
 
-// flush hands every store's messages to the transport and empties the box.
+// flush hands every store's messages to the transport (which encodes them
+// at once) and empties the box, keeping each store's slice for next time.
 func (o *outbox) flush(t *Transport) {
 	for _, store := range o.order {
 		msgs := o.byStore[store]
 		if t != nil {
 			t.Send(store, msgs)
 		}
-		delete(o.byStore, store)
+		clear(msgs)
+		o.byStore[store] = msgs[:0]
 	}
 	o.order = o.order[:0]
 }

@@ -12,14 +12,18 @@ func (s *Store) handleRPC(from uint64, req []byte) []byte {
 func (s *Store) SetRPCHandler(h func(from uint64, req []byte) []byte) { s.rpcHandler.Store(&h) }
 
 // receive delivers messages from a peer store to their Regions.
+// It copies the messages: the transport reuses msgs for its next frame.
 func (s *Store) receive(from uint64, msgs []RegionMessage) {
-	out := make([]regionMsg, 0, len(msgs))
-	for _, m := range msgs {
-		r := s.byID[m.Region]
-		if r == nil {
-			continue
+	s.mu.Lock()
+	n := len(s.inMsgs)
+	for i := range msgs {
+		if r := s.byID[msgs[i].Region]; r != nil {
+			s.inMsgs = append(s.inMsgs, regionMsg{region: r, m: msgs[i].Msg})
 		}
-		out = append(out, regionMsg{region: r, m: m.Msg})
 	}
-	s.deliver(out)
+	added := len(s.inMsgs) > n
+	s.mu.Unlock()
+	if added {
+		s.notify()
+	}
 }

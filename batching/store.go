@@ -136,15 +136,19 @@ type Store struct {
 	routes     atomic.Pointer[routeTable]
 
 	// Hand-off queue, filled by event loops and the other loops.
-	mu       sync.Mutex
-	inReqs   []*Batch
-	inMsgs   []regionMsg
-	inOps    []func()
-	closing  bool
-	wake     chan struct{}
-	pending  pendingTable
-	appendCh chan []regionMsg
-	applyChs []chan []regionMsg // one per apply worker
+	mu     sync.Mutex
+	inReqs []*Batch
+	inMsgs []regionMsg
+	inOps  []func()
+	// The round loop's emptied hand-off slices, swapped back in for the
+	// next round so that filling them does not allocate.
+	spareReqs []*Batch
+	spareMsgs []regionMsg
+	closing   bool
+	wake      chan struct{}
+	pending   pendingTable
+	appendCh  chan []regionMsg
+	applyChs  []chan []regionMsg // one per apply worker
 
 	// Round loop state.
 	seq     uint64

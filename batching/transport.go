@@ -76,6 +76,10 @@ type Transport struct {
 	heardMu   sync.Mutex
 	lastHeard map[uint64]int64
 
+	// freeFrames recycles the buffers of Raft frames once their peer's
+	// writer copied them out (bounded; small frames only).
+	freeFrames chan []byte
+
 	FramesSent    atomic.Uint64
 	MessagesSent  atomic.Uint64
 	BytesSent     atomic.Uint64
@@ -120,7 +124,7 @@ func NewTransport(cfg TransportConfig) (*Transport, error) {
 		return nil, fmt.Errorf("raft listen on %s: %w", cfg.ListenAddr, err)
 	}
 	t := &Transport{cfg: cfg, log: cfg.Logger.With("component", "transport"), ln: ln, peers: map[uint64]*peer{}, stop: make(chan struct{}), conns: map[net.Conn]struct{}{},
-		info: map[uint64]PeerInfo{}, lastHeard: map[uint64]int64{}}
+		info: map[uint64]PeerInfo{}, lastHeard: map[uint64]int64{}, freeFrames: make(chan []byte, 64)}
 	cfg.Self.StoreID = cfg.StoreID
 	t.info[cfg.StoreID] = cfg.Self
 	for id, addr := range cfg.Peers {
@@ -251,7 +255,12 @@ func (t *Transport) Send(to uint64, msgs []RegionMessage) {
 	if p == nil || len(msgs) == 0 || t.isBlocked(to) {
 		return
 	}
-	frame, err := appendRaftFrame(nil, t.cfg.StoreID, msgs)
+	var buf []byte
+	select {
+	case buf = <-t.freeFrames:
+	default:
+	}
+	frame, err := appendRaftFrame(buf, t.cfg.StoreID, msgs)
 	if err != nil {
 		t.log.Error("encode raft frame", "err", err)
 		return
@@ -262,6 +271,17 @@ func (t *Transport) Send(to uint64, msgs []RegionMessage) {
 		t.MessagesSent.Add(uint64(len(msgs)))
 	default:
 		t.FramesDropped.Add(1)
+	}
+}
+
+// recycle takes back a frame the writer is done with.
+func (t *Transport) recycle(frame []byte) {
+	if cap(frame) > 64<<10 {
+		return // rare; not worth holding on to
+	}
+	select {
+	case t.freeFrames <- frame[:0]:
+	default:
 	}
 }
 
@@ -336,6 +356,7 @@ func (p *peer) serve(c net.Conn) error {
 			if _, err := w.Write(f); err != nil {
 				return err
 			}
+			p.t.recycle(f)
 		more:
 			for w.Buffered() < 1<<20 {
 				select {
@@ -343,6 +364,7 @@ func (p *peer) serve(c net.Conn) error {
 					if _, err := w.Write(f); err != nil {
 						return err
 					}
+					p.t.recycle(f)
 				default:
 					break more
 				}
@@ -429,6 +451,12 @@ func (t *Transport) Call(ctx context.Context, to uint64, req []byte) ([]byte, er
 }
 
 func readFrame(r *bufio.Reader) (byte, []byte, error) {
+	return readFrameInto(r, nil)
+}
+
+// readFrameInto reads a frame into buf's storage (grown if it is too
+// small): a connection reading frame after frame reuses one buffer.
+func readFrameInto(r *bufio.Reader, buf []byte) (byte, []byte, error) {
 	var hdr [5]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return 0, nil, err
@@ -437,7 +465,10 @@ func readFrame(r *bufio.Reader) (byte, []byte, error) {
 	if n < 1 || n > maxFrame {
 		return 0, nil, fmt.Errorf("bad frame length %d", n)
 	}
-	body := make([]byte, n-1)
+	if cap(buf) < int(n-1) {
+		buf = make([]byte, n-1)
+	}
+	body := buf[:n-1]
 	if _, err := io.ReadFull(r, body); err != nil {
 		return 0, nil, err
 	}
@@ -501,11 +532,16 @@ func (t *Transport) serveIncoming(c net.Conn) error {
 		t.setPeerInfo(info)
 	}
 	var wmu sync.Mutex
+	// Both are reused frame after frame: what is decoded copies the bytes
+	// it keeps, and the handler copies the messages it keeps.
+	var frame []byte
+	var msgs []RegionMessage
 	for {
-		kind, body, err := readFrame(r)
+		kind, body, err := readFrameInto(r, frame)
 		if err != nil {
 			return err
 		}
+		frame = body
 		h := t.handler.Load()
 		if !t.isBlocked(from) {
 			t.heardMu.Lock()
@@ -514,13 +550,15 @@ func (t *Transport) serveIncoming(c net.Conn) error {
 		}
 		switch kind {
 		case frameRaft:
-			msgs, err := decodeRaftFrame(body)
+			msgs, err = decodeRaftFrame(msgs, body)
 			if err != nil {
 				return err
 			}
 			if !t.isBlocked(from) {
 				h.raft(from, msgs)
 			}
+			clear(msgs) // what they point to is the handler's now
+			msgs = msgs[:0]
 		case frameRPC:
 			if len(body) < 8 {
 				return errors.New("short rpc")
@@ -541,13 +579,12 @@ func (t *Transport) serveIncoming(c net.Conn) error {
 	}
 }
 
-func decodeRaftFrame(body []byte) ([]RegionMessage, error) {
+func decodeRaftFrame(msgs []RegionMessage, body []byte) ([]RegionMessage, error) {
 	if len(body) < 12 {
 		return nil, errors.New("short raft frame")
 	}
 	n := binary.BigEndian.Uint32(body[8:])
 	p := body[12:]
-	msgs := make([]RegionMessage, 0, n)
 	for i := uint32(0); i < n; i++ {
 		if len(p) < 12 {
 			return nil, errors.New("truncated raft frame")
