@@ -83,7 +83,7 @@ func TestForwardRepliesAcrossReads(t *testing.T) {
 	}
 	replies := []string{"+OK\r\n", ":42\r\n", "$-1\r\n"}
 	for i := 0; i < 2000; i++ {
-		replies = append(replies, "$5\r\nv"+strconv.Itoa(10000+i)[1:]+"\r\n")
+		replies = append(replies, "$5\r\nv"+strconv.Itoa(10000 + i)[1:]+"\r\n")
 	}
 	replies = append(replies, "$"+strconv.Itoa(len(big))+"\r\n"+string(big)+"\r\n", "*2\r\n$1\r\na\r\n:7\r\n", "-ERR last\r\n")
 	go func() {
