@@ -527,7 +527,6 @@ func (s *Store) persist(work []regionMsg, out *outbox) error {
 			return err
 		}
 	}
-	var local []regionMsg
 	for _, rm := range work {
 		m, r := &rm.m, rm.region
 		if len(m.Entries) > 0 {
@@ -539,16 +538,14 @@ func (s *Store) persist(work []regionMsg, out *outbox) error {
 			_ = r.storage.SetHardState(raftpb.HardState{Term: m.Term, Vote: m.Vote, Commit: m.Commit})
 		}
 		for _, resp := range m.Responses {
-			if resp.To == r.peerID {
-				local = append(local, regionMsg{region: r, m: resp})
-			} else {
+			if resp.To != r.peerID {
 				out.add(r, resp)
 			}
 		}
 	}
 	// Followers' acknowledgements leave only now, after the fsync.
 	out.flush(s.cfg.Transport)
-	s.deliver(local)
+	s.deliverOwnResponses(work)
 	return nil
 }
 
@@ -714,13 +711,7 @@ func (s *Store) apply(a *engine.Applier, work []regionMsg) error {
 		p.completeAll()
 	}
 	s.Stats.ApplyNanos.Add(uint64(now.Sub(applyStart)))
-	var local []regionMsg
-	for _, rm := range work {
-		for _, resp := range rm.m.Responses {
-			local = append(local, regionMsg{region: rm.region, m: resp})
-		}
-	}
-	s.deliver(local)
+	s.deliverOwnResponses(work)
 	return nil
 }
 

@@ -540,6 +540,27 @@ func (s *Store) deliver(msgs []regionMsg) {
 	s.notify()
 }
 
+// deliverOwnResponses hands the round loop the responses of the append or
+// apply loop's work addressed to the Region's own replica (the others went
+// to peer stores).
+func (s *Store) deliverOwnResponses(work []regionMsg) {
+	s.mu.Lock()
+	n := len(s.inMsgs)
+	for i := range work {
+		r := work[i].region
+		for _, resp := range work[i].m.Responses {
+			if resp.To == r.peerID {
+				s.inMsgs = append(s.inMsgs, regionMsg{region: r, m: resp})
+			}
+		}
+	}
+	added := len(s.inMsgs) > n
+	s.mu.Unlock()
+	if added {
+		s.notify()
+	}
+}
+
 func failRequest(r *request, msg string) {
 	if r.reply != nil {
 		r.reply.Error(msg)
