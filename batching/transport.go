@@ -542,6 +542,9 @@ func (t *Transport) serveIncoming(c net.Conn) error {
 			return err
 		}
 		frame = body
+		if cap(frame) > 1<<20 {
+			frame = nil // a rare big frame's buffer is not kept for good
+		}
 		h := t.handler.Load()
 		if !t.isBlocked(from) {
 			t.heardMu.Lock()

@@ -267,6 +267,9 @@ func (c *fwdConn) readReplies(conn net.Conn) error {
 		if n == 0 {
 			if start == len(buf) {
 				buf, start = buf[:0], 0
+				if cap(buf) > 1<<20 {
+					buf = make([]byte, 0, 64<<10) // let a big reply's buffer go
+				}
 			}
 			if cap(buf)-len(buf) < 16<<10 {
 				// Keep the unparsed bytes, at the front of a buffer with
