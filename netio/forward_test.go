@@ -15,26 +15,9 @@ import (
 // clients retry by themselves (an INCR would apply twice); a read may be
 // answered TRYAGAIN.
 func TestForwardLinkBreakAfterSend(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	// A leader that reads the forwarding hello and two commands (five
-	// lines each in RESP), then drops the link without answering.
-	go func() {
-		conn, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		r := bufio.NewReader(conn)
-		for lines := 0; lines < 3*5; lines++ {
-			if _, err := r.ReadString('\n'); err != nil {
-				return
-			}
-		}
-	}()
+	// A leader that reads the forwarding hello and two commands, then
+	// drops the link without answering.
+	ln := fakeLeader(t, 3, func(net.Conn) {})
 	f := newForwarder()
 	defer f.close()
 	f.readOnly = func(argv [][]byte) bool { return string(argv[0]) == "get" }
@@ -72,11 +55,6 @@ func TestForwardLinkBreakAfterSend(t *testing.T) {
 // leader's writes split them: many small replies in one write, a reply cut
 // across writes, and a bulk string far beyond the link's read buffer (which grows, then shrinks back).
 func TestForwardRepliesAcrossReads(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	big := make([]byte, 2<<20)
 	for i := range big {
 		big[i] = byte('a' + i%26)
@@ -86,19 +64,8 @@ func TestForwardRepliesAcrossReads(t *testing.T) {
 		replies = append(replies, "$5\r\nv"+strconv.Itoa(10000 + i)[1:]+"\r\n")
 	}
 	replies = append(replies, "$"+strconv.Itoa(len(big))+"\r\n"+string(big)+"\r\n", "*2\r\n$1\r\na\r\n:7\r\n", "-ERR last\r\n")
-	go func() {
-		conn, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		r := bufio.NewReader(conn)
-		// The hello and one GET per reply: five lines each.
-		for lines := 0; lines < (1+len(replies))*5; lines++ {
-			if _, err := r.ReadString('\n'); err != nil {
-				return
-			}
-		}
+	// The hello and one GET per reply, then every reply.
+	ln := fakeLeader(t, 1+len(replies), func(conn net.Conn) {
 		var all []byte
 		all = append(all, "+OK\r\n"...) // the hello's reply
 		for _, rep := range replies {
@@ -112,7 +79,7 @@ func TestForwardRepliesAcrossReads(t *testing.T) {
 			}
 			all = all[n:]
 		}
-	}()
+	})
 	f := newForwarder()
 	defer f.close()
 	type result struct {
@@ -138,4 +105,31 @@ func TestForwardRepliesAcrossReads(t *testing.T) {
 			t.Fatalf("reply %d: got %q (%d bytes), want %d bytes starting %q", i, got, len(res.w.B), len(replies[i]), replies[i][:min(len(replies[i]), 64)])
 		}
 	}
+}
+
+// fakeLeader listens on 127.0.0.1 for one forwarding link, reads the
+// hello and commands-1 more commands from it (each five RESP lines: a
+// command and a key), then runs then on the link and closes it.
+func fakeLeader(t *testing.T, commands int, then func(net.Conn)) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		r := bufio.NewReader(conn)
+		for lines := 0; lines < commands*5; lines++ {
+			if _, err := r.ReadString('\n'); err != nil {
+				return
+			}
+		}
+		then(conn)
+	}()
+	return ln
 }
