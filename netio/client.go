@@ -28,6 +28,9 @@ type slot struct {
 	fence bool
 	// routeEpoch stamps the routing of the command (client.routeEpoch).
 	routeEpoch uint64
+	// noWrite: the command cannot write (a read), or its reply is complete;
+	// a read behind only such slots need not wait for any (client.noWrites).
+	noWrite bool
 }
 
 // Complete implements batching.Completion.
@@ -63,6 +66,8 @@ type client struct {
 	gone    atomic.Bool
 	// fences counts fence slots not yet answered.
 	fences int
+	// noWrites counts the queued slots marked noWrite.
+	noWrites int
 	// Transaction state (MULTI/EXEC/WATCH).
 	multi    bool
 	multiErr bool
@@ -110,7 +115,14 @@ func (cl *client) immediate() *resp.Writer {
 	}
 	s := cl.newSlot()
 	s.done.Store(true)
+	cl.markNoWrite(s)
 	return &s.w
+}
+
+// markNoWrite marks a queued slot noWrite.
+func (cl *client) markNoWrite(s *slot) {
+	s.noWrite = true
+	cl.noWrites++
 }
 
 // newSlot appends a pending slot to the queue.
@@ -142,6 +154,10 @@ func (cl *client) drain() {
 		if s.fence {
 			s.fence = false
 			cl.fences--
+		}
+		if s.noWrite {
+			s.noWrite = false
+			cl.noWrites--
 		}
 		if s.watch != nil {
 			s.watch.set(s.w.B)
@@ -177,6 +193,10 @@ func (cl *client) waitsOnEarlier() bool {
 
 // inFlight reports whether the connection waits on any earlier command.
 func (cl *client) inFlight() bool { return len(cl.queue) > 0 }
+
+// writeInFlight reports whether an earlier command of the connection that
+// may write is unanswered: a read must then be ordered after it.
+func (cl *client) writeInFlight() bool { return len(cl.queue) > cl.noWrites }
 
 func (cl *client) setName(n string) {
 	cl.infoMu.Lock()

@@ -213,7 +213,7 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) bool {
 	}
 	// READONLY connections read on followers, through ReadIndex.
 	followerRead := isRead && cl.readonly && !region.IsLeader() && !cl.inFlight()
-	if !followerRead && s.routeElsewhere(cl, region, argv, d.FirstKey, addr, remote) {
+	if !followerRead && s.routeElsewhere(cl, region, argv, d.FirstKey, addr, remote, isRead) {
 		if !isRead {
 			cl.lastWriteRegion = region
 		}
@@ -223,12 +223,16 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) bool {
 		cl.lastWriteRegion = region
 	}
 	switch {
-	case !isRead || cl.inFlight():
-		// Writes go through Raft. A read behind this connection's own
-		// unanswered commands rides along in the same Region's entry, so
-		// it is applied in order after them.
+	case !isRead || cl.writeInFlight():
+		// Writes go through Raft. A read behind an unanswered command of
+		// this connection that may write rides along in the same Region's
+		// entry, so it is applied in order after it. (Behind reads alone
+		// it need not wait: the replies still leave in order.)
 		sl := cl.newSlot()
 		sl.start = time.Now()
+		if isRead {
+			cl.markNoWrite(sl)
+		}
 		cl.batchFor().Add(region, engine.KindClient, argv, &sl.w, sl, 0)
 	case region.CanReadLocally():
 		s.readNow(cl, d, argv, cl.immediate())
@@ -236,6 +240,7 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) bool {
 		// No lease (or a follower): confirm the commit index with a
 		// heartbeat quorum first, then read once it is applied.
 		sl := cl.newSlot()
+		cl.markNoWrite(sl)
 		cl.batchFor().Add(region, batching.KindRead, argv, &sl.w, sl, 0)
 	}
 	return true
@@ -407,6 +412,9 @@ func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) bool {
 		}
 	}
 	g := &gather{final: cl.newSlot(), merge: d.Merge, nkeys: nkeys, write: d.Flags&engine.FlagWrite != 0}
+	if !g.write {
+		cl.markNoWrite(g.final)
+	}
 	g.left.Store(int32(len(parts)))
 	for _, p := range parts {
 		gp := &gatherPart{g: g, pos: p.pos}
@@ -487,7 +495,7 @@ func (s *Server) routeMoved(cl *client, r *batching.Region) bool {
 // another node (addr, as remoteLeader found it: remote): -MOVED in
 // redirect mode, otherwise forwarded there. It reports whether it took the
 // command.
-func (s *Server) routeElsewhere(cl *client, r *batching.Region, argv [][]byte, firstKey int, addr string, remote bool) bool {
+func (s *Server) routeElsewhere(cl *client, r *batching.Region, argv [][]byte, firstKey int, addr string, remote, isRead bool) bool {
 	if cl.forwarded {
 		if s.cfg.Cluster && !r.IsLeader() && r.LeaderStore() != 0 {
 			cl.immediate().Error(errNotLeaderHere)
@@ -508,6 +516,9 @@ func (s *Server) routeElsewhere(cl *client, r *batching.Region, argv [][]byte, f
 	}
 	sl := cl.newSlot()
 	sl.start = time.Now()
+	if isRead {
+		cl.markNoWrite(sl)
+	}
 	s.fwd.forwardRegion(addr, r, argv, &sl.w, sl)
 	return true
 }
