@@ -181,18 +181,16 @@ func (cl *client) drain() {
 	}
 }
 
-// waitsOnEarlier is inFlight after writing out the replies already
-// complete: a command told to wait must have a pending one whose
-// completion wakes the connection again.
+// waitsOnEarlier reports whether the connection waits on any earlier
+// command, after writing out the replies already complete: a command told
+// to wait must have a pending one whose completion wakes the connection
+// again.
 func (cl *client) waitsOnEarlier() bool {
 	if len(cl.queue) > 0 && cl.queue[0].done.Load() {
 		cl.drain()
 	}
 	return len(cl.queue) > 0
 }
-
-// inFlight reports whether the connection waits on any earlier command.
-func (cl *client) inFlight() bool { return len(cl.queue) > 0 }
 
 // writeInFlight reports whether an earlier command of the connection that
 // may write is unanswered: a read must then be ordered after it.

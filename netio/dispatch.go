@@ -202,7 +202,7 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) bool {
 		return true
 	}
 	isRead := d.Flags&engine.FlagWrite == 0
-	if isRead && s.cfg.UnsafeStaleReads && !cl.inFlight() {
+	if isRead && s.cfg.UnsafeStaleReads && !cl.writeInFlight() {
 		s.readNow(cl, d, argv, cl.immediate())
 		return true
 	}
@@ -212,7 +212,7 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) bool {
 		return false
 	}
 	// READONLY connections read on followers, through ReadIndex.
-	followerRead := isRead && cl.readonly && !region.IsLeader() && !cl.inFlight()
+	followerRead := isRead && cl.readonly && !region.IsLeader() && !cl.writeInFlight()
 	if !followerRead && s.routeElsewhere(cl, region, argv, d.FirstKey, addr, remote, isRead) {
 		if !isRead {
 			cl.lastWriteRegion = region
@@ -366,8 +366,10 @@ func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) bool {
 		cl.immediate().Error(engine.ErrCrossSlot)
 		return true
 	}
-	inFlight := cl.inFlight()
-	if d.Flags&engine.FlagWrite == 0 && !inFlight {
+	// A read behind an unanswered write of the connection goes through
+	// the log after it (see execData).
+	writeBefore := cl.writeInFlight()
+	if d.Flags&engine.FlagWrite == 0 && !writeBefore {
 		local := true
 		d.KeysOf(argv, func(i int) {
 			local = local && s.store.Route(slots.Of(argv[i])).CanReadLocally()
@@ -424,7 +426,7 @@ func (s *Server) scatter(cl *client, cmd *command, argv [][]byte) bool {
 	for i, p := range parts {
 		gp := g.parts[i]
 		kind := engine.KindClient
-		if d.Flags&engine.FlagWrite == 0 && !inFlight {
+		if d.Flags&engine.FlagWrite == 0 && !writeBefore {
 			kind = batching.KindRead
 		}
 		if p.remote {
