@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -37,6 +38,7 @@ func runBench(args []string) error {
 	fs.StringVar(&cfg.JSONFile, "json", "", "write a machine-readable summary to this file")
 	fs.StringVar(&cfg.PlotFile, "plot", "", "write an SVG latency-by-percentile plot to this file")
 	fs.Int64Var(&cfg.Seed, "seed", 1, "random seed")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the load generator itself to this file")
 	threads := fs.Int("threads", 0, "OS threads running the connections (0: one per CPU); 1 behaves like redis-benchmark's single event loop")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -61,6 +63,17 @@ func runBench(args []string) error {
 		// Connections are goroutines; the threads that run them are the
 		// runtime's Ps.
 		runtime.GOMAXPROCS(*threads)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
