@@ -30,6 +30,8 @@ e2e:
 # machine (go.dev/issue/75804, fixed in Go 1.27).
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 600000x ./resp/
+	$(GO) test -run '^$$' -fuzz FuzzReplyLen -fuzztime 200000x ./resp/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeRaftFrame -fuzztime 60000x ./batching/
 
 # A three-member cluster on 127.0.0.1:7001-7003 (Ctrl-C stops all).
 cluster: build

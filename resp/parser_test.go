@@ -211,3 +211,33 @@ func TestSetLimitsAppliesToNextParse(t *testing.T) {
 		t.Fatalf("over the lowered limit: %v", err)
 	}
 }
+
+// FuzzReplyLen feeds arbitrary bytes to ReplyLen, which frames the replies
+// a forwarding node reads from another node: it must never panic, and a
+// reply it finds must be found alone, at the same length, in the bytes
+// up to its end, while no shorter prefix of it is taken for a whole reply.
+func FuzzReplyLen(f *testing.F) {
+	for _, s := range []string{
+		"+OK\r\n", "$5\r\nhello\r\n", "$-1\r\n", "*2\r\n$1\r\na\r\n:7\r\n", "%1\r\n+k\r\n+v\r\n",
+		">2\r\n+a\r\n_\r\n", "=8\r\ntxt:abcd\r\n", "*-1\r\n", "*3\r\n*1\r\n*1\r\n", "|1\r\n+a\r\n+b\r\n+c\r\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n, err := ReplyLen(data)
+		if n < 0 || n > len(data) {
+			t.Fatalf("length %d of %d bytes", n, len(data))
+		}
+		if err != nil || n == 0 {
+			return
+		}
+		if m, err := ReplyLen(data[:n]); m != n || err != nil {
+			t.Fatalf("the reply alone: %d %v, want %d", m, err, n)
+		}
+		for cut := 0; cut < n; cut++ {
+			if m, err := ReplyLen(data[:cut]); err == nil && m != 0 {
+				t.Fatalf("a %d-byte prefix of a %d-byte reply taken as a %d-byte reply", cut, n, m)
+			}
+		}
+	})
+}
