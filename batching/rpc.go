@@ -14,16 +14,12 @@ func (s *Store) SetRPCHandler(h func(from uint64, req []byte) []byte) { s.rpcHan
 // receive delivers messages from a peer store to their Regions.
 // It copies the messages: the transport reuses msgs for its next frame.
 func (s *Store) receive(from uint64, msgs []RegionMessage) {
-	s.mu.Lock()
-	n := len(s.inMsgs)
-	for i := range msgs {
-		if r := s.byID[msgs[i].Region]; r != nil {
-			s.inMsgs = append(s.inMsgs, regionMsg{region: r, m: msgs[i].Msg})
+	s.handOffMsgs(func(in []regionMsg) []regionMsg {
+		for i := range msgs {
+			if r := s.byID[msgs[i].Region]; r != nil {
+				in = append(in, regionMsg{region: r, m: msgs[i].Msg})
+			}
 		}
-	}
-	added := len(s.inMsgs) > n
-	s.mu.Unlock()
-	if added {
-		s.notify()
-	}
+		return in
+	})
 }

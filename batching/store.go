@@ -531,29 +531,32 @@ func (s *Store) notify() {
 }
 
 func (s *Store) deliver(msgs []regionMsg) {
-	if len(msgs) == 0 {
-		return
-	}
-	s.mu.Lock()
-	s.inMsgs = append(s.inMsgs, msgs...)
-	s.mu.Unlock()
-	s.notify()
+	s.handOffMsgs(func(in []regionMsg) []regionMsg { return append(in, msgs...) })
 }
 
 // deliverOwnResponses hands the round loop the responses of the append or
 // apply loop's work addressed to the Region's own replica (the others went
 // to peer stores).
 func (s *Store) deliverOwnResponses(work []regionMsg) {
-	s.mu.Lock()
-	n := len(s.inMsgs)
-	for i := range work {
-		r := work[i].region
-		for _, resp := range work[i].m.Responses {
-			if resp.To == r.peerID {
-				s.inMsgs = append(s.inMsgs, regionMsg{region: r, m: resp})
+	s.handOffMsgs(func(in []regionMsg) []regionMsg {
+		for i := range work {
+			r := work[i].region
+			for _, resp := range work[i].m.Responses {
+				if resp.To == r.peerID {
+					in = append(in, regionMsg{region: r, m: resp})
+				}
 			}
 		}
-	}
+		return in
+	})
+}
+
+// handOffMsgs lets add append to the round loop's message inbox, under the
+// hand-off lock, and wakes the loop if it did.
+func (s *Store) handOffMsgs(add func(in []regionMsg) []regionMsg) {
+	s.mu.Lock()
+	n := len(s.inMsgs)
+	s.inMsgs = add(s.inMsgs)
 	added := len(s.inMsgs) > n
 	s.mu.Unlock()
 	if added {
