@@ -157,7 +157,7 @@ func (s *Server) rerouteRegion(r *batching.Region, rq *rerouteQueue) {
 			}
 			stalled = s.submitAgain(r, rq, batch)
 		case leader != 0 && leader != s.store.StoreID():
-			n, ok := s.topo.NodeForStore(leader)
+			addr, ok := s.topo.ClientAddrOf(leader)
 			if !ok {
 				s.putBack(rq, batch)
 				stalled = true
@@ -175,7 +175,7 @@ func (s *Server) rerouteRegion(r *batching.Region, rq *rerouteQueue) {
 			for _, q := range batch {
 				q.sentTo = leader
 				q.done = &rerouteTicket{req: q, rr: rr, rq: rq, forwarded: true}
-				s.fwd.send(n.Addr(), q)
+				s.fwd.send(addr, q)
 			}
 		default:
 			s.putBack(rq, batch)
