@@ -48,6 +48,14 @@ func (s *Store) round() {
 	s.inReqs, s.inMsgs, s.inOps = s.spareReqs, s.spareMsgs, nil
 	s.spareReqs, s.spareMsgs = nil, nil
 	s.mu.Unlock()
+	if s.appendQ == nil {
+		s.appendQ = s.takeSpareQ()
+	}
+	for i := range s.applyQs {
+		if s.applyQs[i] == nil {
+			s.applyQs[i] = s.takeSpareQ()
+		}
+	}
 	for _, op := range ops {
 		op()
 	}
@@ -462,6 +470,7 @@ func (s *Store) appendLoop() {
 					break more
 				}
 				work = append(work, w...)
+				s.recycleQ(w)
 			default:
 				break more
 			}
@@ -470,6 +479,7 @@ func (s *Store) appendLoop() {
 			s.fatal(err)
 			return
 		}
+		s.recycleQ(work)
 	}
 }
 
@@ -565,6 +575,7 @@ func (s *Store) applyLoop(ch chan []regionMsg) {
 					break more
 				}
 				work = append(work, w...)
+				s.recycleQ(w)
 			default:
 				break more
 			}
@@ -607,6 +618,7 @@ func (s *Store) applyLoop(ch chan []regionMsg) {
 		for _, rm := range work {
 			s.runWaitingReads(reader, rm.region)
 		}
+		s.recycleQ(work)
 	}
 }
 
