@@ -119,37 +119,45 @@ func DecodeEntryHeader(data []byte) (EntryHeader, error) {
 // EachCommand decodes the commands of an entry; argv aliases data and is
 // valid only during fn.
 func EachCommand(data []byte, fn func(i int, kind byte, argv [][]byte) error) error {
+	_, err := eachCommand(data, nil, fn)
+	return err
+}
+
+// eachCommand is EachCommand decoding into argv's array, which it returns
+// (grown as needed) for the next entry: the apply loop decodes every
+// command of every entry, and a fresh argv per entry was its most frequent
+// allocation.
+func eachCommand(data []byte, argv [][]byte, fn func(i int, kind byte, argv [][]byte) error) ([][]byte, error) {
 	h, err := DecodeEntryHeader(data)
 	if err != nil {
-		return err
+		return argv, err
 	}
 	p := data[entryHeaderSize:]
-	var argv [][]byte
 	for i := 0; i < h.Count; i++ {
 		if len(p) < 1 {
-			return errBadEntry
+			return argv, errBadEntry
 		}
 		kind := p[0]
 		p = p[1:]
 		argc, n := binary.Uvarint(p)
 		if n <= 0 || argc > uint64(len(p)) {
-			return errBadEntry
+			return argv, errBadEntry
 		}
 		p = p[n:]
 		argv = argv[:0]
 		for j := uint64(0); j < argc; j++ {
 			l, n := binary.Uvarint(p)
 			if n <= 0 || l > uint64(len(p)-n) {
-				return errBadEntry
+				return argv, errBadEntry
 			}
 			argv = append(argv, p[n:n+int(l):n+int(l)])
 			p = p[n+int(l):]
 		}
 		if err := fn(i, kind, argv); err != nil {
-			return err
+			return argv, err
 		}
 	}
-	return nil
+	return argv, nil
 }
 
 // EachCommandIn decodes one command in the per-command encoding (as in an
@@ -196,8 +204,10 @@ type Applier struct {
 	deltas            slotDeltas
 	ctx               Ctx
 	scratch           resp.Writer
-	entries           int
-	commands          int
+	// argv is reused to decode each entry's commands (see eachCommand).
+	argv     [][]byte
+	entries  int
+	commands int
 }
 
 // NewApplier returns an applier executing commands from table cmds.
@@ -264,46 +274,54 @@ func (a *Applier) applyEntry(data []byte, sink ReplySink) error {
 	}
 	a.entries++
 	a.ctx.now = h.Now
-	return EachCommand(data, func(i int, kind byte, argv [][]byte) error {
-		a.commands++
-		var w *resp.Writer
-		if sink != nil {
-			w = sink.ReplyWriter(i)
-		}
-		if w == nil {
-			a.scratch.Reset()
-			w = &a.scratch
-		}
-		a.ctx.W = w
-		if len(argv) == 0 {
-			w.Error("ERR empty command")
-			return nil
-		}
-		if kind == KindInternal && string(argv[0]) == "exec" {
-			a.ctx.name = "exec"
-			if err := a.applyExec(argv); err != nil {
-				return err
-			}
-			return a.ctx.err
-		}
-		if kind == KindInternal {
-			exec := a.internal[string(argv[0])]
-			if exec == nil {
-				return fmt.Errorf("unknown internal command %q: %w", argv[0], errBadEntry)
-			}
-			a.ctx.name = string(argv[0])
-			exec(&a.ctx, argv)
-		} else {
-			cmd := a.cmds[string(argv[0])]
-			if cmd == nil {
-				w.Error("ERR unknown command '" + string(argv[0]) + "'")
-				return nil
-			}
-			a.ctx.name = cmd.Name
-			cmd.Exec(&a.ctx, argv)
+	argv, err := eachCommand(data, a.argv[:0], func(i int, kind byte, argv [][]byte) error {
+		return a.applyCommand(sink, i, kind, argv)
+	})
+	clear(argv) // it aliases the entry, which Raft may release
+	a.argv = argv[:0]
+	return err
+}
+
+// applyCommand executes the entry's i-th command.
+func (a *Applier) applyCommand(sink ReplySink, i int, kind byte, argv [][]byte) error {
+	a.commands++
+	var w *resp.Writer
+	if sink != nil {
+		w = sink.ReplyWriter(i)
+	}
+	if w == nil {
+		a.scratch.Reset()
+		w = &a.scratch
+	}
+	a.ctx.W = w
+	if len(argv) == 0 {
+		w.Error("ERR empty command")
+		return nil
+	}
+	if kind == KindInternal && string(argv[0]) == "exec" {
+		a.ctx.name = "exec"
+		if err := a.applyExec(argv); err != nil {
+			return err
 		}
 		return a.ctx.err
-	})
+	}
+	if kind == KindInternal {
+		exec := a.internal[string(argv[0])]
+		if exec == nil {
+			return fmt.Errorf("unknown internal command %q: %w", argv[0], errBadEntry)
+		}
+		a.ctx.name = string(argv[0])
+		exec(&a.ctx, argv)
+	} else {
+		cmd := a.cmds[string(argv[0])]
+		if cmd == nil {
+			w.Error("ERR unknown command '" + string(argv[0]) + "'")
+			return nil
+		}
+		a.ctx.name = cmd.Name
+		cmd.Exec(&a.ctx, argv)
+	}
+	return a.ctx.err
 }
 
 // SetApplyState records a Region's apply state in the batch.
