@@ -1,6 +1,7 @@
 package batching
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 )
@@ -14,11 +15,27 @@ func newRaftLogger(l *slog.Logger, region uint64) *raftLogger {
 	return &raftLogger{l.With("region", region)}
 }
 
-func (r *raftLogger) Debug(v ...any)                 { r.l.Debug(fmt.Sprint(v...)) }
-func (r *raftLogger) Debugf(format string, v ...any) { r.l.Debug(fmt.Sprintf(format, v...)) }
-func (r *raftLogger) Info(v ...any)                  { r.l.Debug(fmt.Sprint(v...)) }
-func (r *raftLogger) Infof(format string, v ...any)  { r.l.Debug(fmt.Sprintf(format, v...)) }
-func (r *raftLogger) Warning(v ...any)               { r.l.Warn(fmt.Sprint(v...)) }
+// debug reports whether Debug records are kept. Raft logs some Info lines
+// in steady state (an asynchronous append acknowledged twice: "entry at
+// index N missing from unstable log"); formatting them only to drop them
+// cost ~1 % of a store's CPU under a write load over 16 Regions.
+func (r *raftLogger) debug() bool { return r.l.Enabled(context.Background(), slog.LevelDebug) }
+
+func (r *raftLogger) Debug(v ...any) {
+	if r.debug() {
+		r.l.Debug(fmt.Sprint(v...))
+	}
+}
+func (r *raftLogger) Debugf(format string, v ...any) {
+	if r.debug() {
+		r.l.Debug(fmt.Sprintf(format, v...))
+	}
+}
+func (r *raftLogger) Info(v ...any) { r.Debug(v...) }
+func (r *raftLogger) Infof(format string, v ...any) {
+	r.Debugf(format, v...)
+}
+func (r *raftLogger) Warning(v ...any) { r.l.Warn(fmt.Sprint(v...)) }
 func (r *raftLogger) Warningf(format string, v ...any) {
 	r.l.Warn(fmt.Sprintf(format, v...))
 }
