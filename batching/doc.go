@@ -15,6 +15,12 @@
 //     Pebble batch (no fsync: the log is durable and the applied index
 //     commits with the data), then completes each request, which lets the
 //     connection flush its replies in order.
+//   - Except plain SETs (SET key value) of replicated Regions: their only
+//     answer is +OK, so the round loop answers them as soon as their entry
+//     commits, when it hands the entry to the apply loop (replyAtCommit).
+//     Reads cannot tell: no read is served from local state below the
+//     commit index (CanReadLocally, leaseReadIndex, ReadIndex all wait for
+//     applied >= commit). Measured in the 3-node SET -P1 benchmark: ~7 %.
 //
 // Idle Regions cost nothing beyond a tick: a Region is only asked for a
 // Ready when something happened to it this round.

@@ -342,7 +342,12 @@ func (s *Store) propose(r *Region, now int64) {
 	s.enc.Grow(size)
 	p := proposalPool.Get().(*proposal)
 	p.region, p.term = r, status.Term
+	early := !r.single.Load() && r.sm == nil
 	for i := range reqs {
+		if early && isPlainSet(reqs[i].cmd) {
+			reqs[i].atCommit = true
+			p.atCommit++
+		}
 		s.enc.AddEncoded(reqs[i].cmd)
 		reqs[i].cmd = nil // the batch's buffer is recycled after this round
 		p.reqs = append(p.reqs, reqs[i])
@@ -420,6 +425,9 @@ func (s *Store) handleReady(r *Region, rd raft.Ready) {
 		case raft.LocalAppendThread:
 			s.appendQ = append(s.appendQ, regionMsg{region: r, m: m})
 		case raft.LocalApplyThread:
+			if len(m.Entries) > 0 && !r.single.Load() && r.sm == nil {
+				s.replyAtCommit(m.Entries)
+			}
 			w := r.applyWorker
 			s.applyQs[w] = append(s.applyQs[w], regionMsg{region: r, m: m})
 		default:
@@ -579,6 +587,9 @@ func (s *Store) applyLoop(ch chan []regionMsg) {
 			default:
 				break more
 			}
+		}
+		if d := s.cfg.ApplyDelay; d > 0 {
+			time.Sleep(d)
 		}
 		// Install jobs run in order with the entries around them.
 		start := 0

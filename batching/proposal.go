@@ -5,6 +5,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.etcd.io/raft/v3/raftpb"
+
+	"github.com/neokv/neokv/engine"
 	"github.com/neokv/neokv/resp"
 )
 
@@ -21,6 +24,8 @@ type proposal struct {
 	// data is the entry (shared with the Raft log, not copied): what the
 	// requests asked, if they must be answered without applying it.
 	data []byte
+	// atCommit counts the requests still to be answered at commit.
+	atCommit int
 }
 
 var proposalPool = sync.Pool{New: func() any { return &proposal{} }}
@@ -46,6 +51,7 @@ func (p *proposal) recycle() {
 	p.region = nil
 	p.data = nil
 	p.term, p.inDoubt = 0, false
+	p.atCommit = 0
 	proposalPool.Put(p)
 }
 
@@ -62,6 +68,14 @@ func (t *pendingTable) put(seq uint64, p *proposal) {
 	t.mu.Lock()
 	t.m[seq] = p
 	t.mu.Unlock()
+}
+
+// peek returns the proposal of seq, leaving it in the table.
+func (t *pendingTable) peek(seq uint64) *proposal {
+	t.mu.Lock()
+	p := t.m[seq]
+	t.mu.Unlock()
+	return p
 }
 
 func (t *pendingTable) take(seq uint64) *proposal {
@@ -146,4 +160,56 @@ func (t *pendingTable) drain() []*proposal {
 		t.settled(p)
 	}
 	return out
+}
+
+// replyAtCommit answers the plain SETs among the committed entries this
+// store proposed, before they apply: +OK is the only answer a plain SET
+// can have, and once its entry is committed (on a majority's disks) it
+// will apply on every replica whatever happens to this one. The apply
+// runs later and answers nothing for them. It saves a client the wait for
+// the apply loop (a batch of every Region's entries) after the commit.
+//
+// Reads stay linearizable because no read is served from local state
+// below the commit index: r.commit already covers these entries (set from
+// the same or an earlier Ready), CanReadLocally refuses while applied <
+// commit, and reads through the round loop wait until applied >= commit
+// (leaseReadIndex, ReadIndex). A single-replica Region is left out: its
+// local reads do not wait for the commit index.
+func (s *Store) replyAtCommit(ents []raftpb.Entry) {
+	for i := range ents {
+		e := &ents[i]
+		if e.Type != raftpb.EntryNormal || len(e.Data) == 0 {
+			continue
+		}
+		h, err := engine.DecodeEntryHeader(e.Data)
+		if err != nil || h.Proposer != s.cfg.StoreID || h.Nonce != s.nonce {
+			continue
+		}
+		p := s.pending.peek(h.Seq)
+		if p == nil || p.atCommit == 0 {
+			continue
+		}
+		// The apply loop takes p only after this round hands it the entry.
+		for j := range p.reqs {
+			rq := &p.reqs[j]
+			if !rq.atCommit || rq.reply == nil {
+				continue
+			}
+			rq.reply.OK()
+			rq.complete()
+			rq.reply, rq.done = nil, nil
+		}
+		s.Stats.RepliedAtCommit.Add(uint64(p.atCommit))
+		p.atCommit = 0
+	}
+}
+
+// isPlainSet reports whether cmd (the per-command encoding: kind, argc,
+// length-prefixed arguments, the name canonical) is SET key value from a
+// client.
+func isPlainSet(cmd []byte) bool {
+	if len(cmd) < 3 || cmd[0] != engine.KindClient || cmd[1] != 3 {
+		return false
+	}
+	return cmd[2] == 3 && len(cmd) >= 6 && string(cmd[3:6]) == "set"
 }

@@ -24,6 +24,9 @@ type request struct {
 	reply      *resp.Writer
 	done       Completion
 	tag        uint64
+	// atCommit: a plain SET of a replicated Region, answered +OK as soon
+	// as its entry commits (see Store.replyAtCommit).
+	atCommit bool
 }
 
 func (r *request) complete() {

@@ -70,6 +70,10 @@ type Config struct {
 	// CheckpointInterval is how often applied data is flushed out of
 	// Pebble's memtable so that the log behind it can be deleted.
 	CheckpointInterval time.Duration
+	// ApplyDelay (testing only) holds every apply batch this long first,
+	// so that tests see what clients see while an entry is committed but
+	// not yet applied.
+	ApplyDelay time.Duration
 	// OnApplied, if set, is told the keys each apply batch changed, after
 	// it committed (blocking commands wait on them). It must be cheap.
 	OnApplied func(keys [][]byte)
@@ -685,6 +689,9 @@ type Stats struct {
 	ApplyBatches     atomic.Uint64
 	AppliedEntries   atomic.Uint64
 	AppliedCommands  atomic.Uint64
+	// RepliedAtCommit counts plain SETs answered when their entry
+	// committed, before it applied (see replyAtCommit).
+	RepliedAtCommit atomic.Uint64
 	// Time spent, for averages in INFO.
 	RoundNanos               atomic.Uint64
 	ApplyNanos               atomic.Uint64

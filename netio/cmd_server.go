@@ -766,6 +766,7 @@ func (s *Server) neokvLines() []string {
 		"applied_entries:" + strconv.FormatUint(st.AppliedEntries.Load(), 10),
 		"applied_commands:" + strconv.FormatUint(st.AppliedCommands.Load(), 10),
 		"commands_per_apply_batch:" + ratio(st.AppliedCommands.Load(), st.ApplyBatches.Load()),
+		"replied_at_commit:" + strconv.FormatUint(st.RepliedAtCommit.Load(), 10),
 		"round_avg_usec:" + ratio(st.RoundNanos.Load()/1000, rounds),
 		"apply_batch_avg_usec:" + ratio(st.ApplyNanos.Load()/1000, st.ApplyBatches.Load()),
 		"propose_to_apply_avg_usec:" + ratio(st.ProposeToApplyNanos.Load()/1000, st.ProposeToApplyCount.Load()),

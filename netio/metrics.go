@@ -26,6 +26,7 @@ func (s *Server) WriteMetrics(w io.Writer) {
 	counter("neokv_apply_batches_total", "Apply batches (one Pebble batch each).", st.ApplyBatches.Load())
 	counter("neokv_applied_entries_total", "Raft entries applied.", st.AppliedEntries.Load())
 	counter("neokv_applied_commands_total", "Commands applied.", st.AppliedCommands.Load())
+	counter("neokv_replied_at_commit_total", "Plain SETs answered when their entry committed, before it applied.", st.RepliedAtCommit.Load())
 	if f := st.Fsyncs.Load(); f > 0 {
 		gauge("neokv_commands_per_fsync", "Proposed commands per log fsync since start.", float64(st.ProposedCommands.Load())/float64(f))
 		gauge("neokv_entries_per_fsync", "Raft entries per log fsync since start.", float64(st.PersistedEntries.Load())/float64(f))

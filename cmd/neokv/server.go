@@ -51,6 +51,7 @@ type serverFlags struct {
 	logGCCount   uint64
 	logMaxLag    uint64
 	unsafeReads  bool
+	applyDelay   time.Duration
 }
 
 // storeIdent is what a store remembers about itself across restarts.
@@ -80,6 +81,7 @@ func runServer(args []string) error {
 	fs.IntVar(&f.electTicks, "raft-election-ticks", 10, "election timeout in ticks")
 	fs.Uint64Var(&f.logGCCount, "raft-log-gc-count", 256, "compact a Region's in-memory log once this many applied entries are behind it")
 	fs.Uint64Var(&f.logMaxLag, "raft-log-max-lag", 50000, "a follower further behind than this many entries is caught up by snapshot")
+	fs.DurationVar(&f.applyDelay, "test-apply-delay", 0, "TESTING ONLY: hold every apply batch this long (widens the window between an entry's commit and its apply)")
 	fs.BoolVar(&f.unsafeReads, "unsafe-stale-reads", false, "TESTING ONLY: serve reads from local state without lease or ReadIndex (breaks linearizability; lets the linearizability test prove it can fail)")
 	fs.BoolVar(&f.redirect, "cluster-redirect", false, "answer commands for Regions led elsewhere with -MOVED (strict Redis Cluster) instead of forwarding them")
 	if err := fs.Parse(args); err != nil {
@@ -176,6 +178,7 @@ func runServer(args []string) error {
 		ElectionTicks: f.electTicks,
 		LogGCCount:    f.logGCCount,
 		LogMaxLag:     f.logMaxLag,
+		ApplyDelay:    f.applyDelay,
 		Commands:      engine.Commands(),
 		Logger:        log,
 		OnFatal: func(err error) {
