@@ -344,8 +344,10 @@ func (s *Store) propose(r *Region, now int64) {
 	p.region, p.term = r, status.Term
 	early := !r.single.Load() && r.sm == nil
 	for i := range reqs {
-		if early && isPlainSet(reqs[i].cmd) {
-			reqs[i].atCommit = true
+		// Assigned either way: a request retried from an earlier
+		// proposal carries that proposal's flag.
+		reqs[i].atCommit = early && isPlainSet(reqs[i].cmd)
+		if reqs[i].atCommit {
 			p.atCommit++
 		}
 		s.enc.AddEncoded(reqs[i].cmd)

@@ -1,6 +1,10 @@
 package batching
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/neokv/neokv/engine"
+)
 
 // A deposed leader's proposals stay pending until their fate is known:
 // applied (take), decided against once an entry of a later term applied
@@ -56,5 +60,36 @@ func TestPendingProposalsInDoubt(t *testing.T) {
 	check("after giving up on b", 0, 0, 0)
 	if got := tab.drain(); len(got) != 1 || got[0].term != 7 {
 		t.Fatalf("drain = %v", got)
+	}
+}
+
+func TestIsPlainSet(t *testing.T) {
+	b := NewBatch()
+	defer b.release()
+	enc := func(kind byte, args ...string) []byte {
+		argv := make([][]byte, len(args))
+		for i, a := range args {
+			argv[i] = []byte(a)
+		}
+		return append([]byte(nil), b.Encode(kind, argv)...)
+	}
+	for _, tc := range []struct {
+		cmd  []byte
+		want bool
+	}{
+		{enc(engine.KindClient, "set", "k", "v"), true},
+		{enc(engine.KindClient, "set", "", ""), true},
+		{enc(engine.KindClient, "set", "k", "v", "ex", "10"), false},
+		{enc(engine.KindClient, "set", "k", "v", "get"), false},
+		{enc(engine.KindClient, "setnx", "k", "v"), false},
+		{enc(engine.KindClient, "get", "k"), false},
+		{enc(engine.KindClient, "sex", "k", "v"), false},
+		{enc(engine.KindInternal, "set", "k", "v"), false},
+		{enc(KindRead, "set", "k", "v"), false},
+		{nil, false},
+	} {
+		if got := isPlainSet(tc.cmd); got != tc.want {
+			t.Errorf("isPlainSet(%q) = %v, want %v", tc.cmd, got, tc.want)
+		}
 	}
 }
