@@ -15,8 +15,9 @@
 //     Pebble batch (no fsync: the log is durable and the applied index
 //     commits with the data), then completes each request, which lets the
 //     connection flush its replies in order.
-//   - Except plain SETs (SET key value) of replicated Regions: their only
-//     answer is +OK, so the round loop answers them as soon as their entry
+//   - Departure from DESIGN.md (write path, step 4: replies after the
+//     apply): plain SETs (SET key value) of replicated Regions, whose only
+//     answer is +OK, are answered by the round loop as soon as their entry
 //     commits, when it hands the entry to the apply loop (replyAtCommit).
 //     Reads cannot tell: no read is served from local state below the
 //     commit index (CanReadLocally, leaseReadIndex, ReadIndex all wait for
