@@ -183,30 +183,21 @@ func applySetBench(b *testing.B, perEntry int, setup func(apply func(start int))
 // BenchmarkApplySet applies SETs over 100k keys (redis-benchmark -r 100000
 // -d 100), after a warm-up that wrote every key once: the steady state of
 // the apply loop.
-func BenchmarkApplySet(b *testing.B) {
-	keys := make([][]byte, 100000)
-	for i := range keys {
-		keys[i] = []byte(fmt.Sprintf("key:%012d", i))
-	}
-	key := func(i int) []byte { return keys[(i*7919)%len(keys)] }
-	applySetBench(b, 200, func(apply func(int)) {
-		for i := 0; i < len(keys); i += 200 {
-			apply(i)
-		}
-	}, key)
-}
+func BenchmarkApplySet(b *testing.B) { applySetOverKeys(b, 200) }
 
 // BenchmarkApplySetSmallBatches is BenchmarkApplySet with two SETs per
 // commit, as a write load spread over many Regions applies them: what
 // every commit costs besides its memtable inserts shows here.
-func BenchmarkApplySetSmallBatches(b *testing.B) {
+func BenchmarkApplySetSmallBatches(b *testing.B) { applySetOverKeys(b, 2) }
+
+func applySetOverKeys(b *testing.B, perEntry int) {
 	keys := make([][]byte, 100000)
 	for i := range keys {
 		keys[i] = []byte(fmt.Sprintf("key:%012d", i))
 	}
 	key := func(i int) []byte { return keys[(i*7919)%len(keys)] }
-	applySetBench(b, 2, func(apply func(int)) {
-		for i := 0; i < len(keys); i += 200 {
+	applySetBench(b, perEntry, func(apply func(int)) {
+		for i := 0; i < len(keys); i += perEntry {
 			apply(i)
 		}
 	}, key)
