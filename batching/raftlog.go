@@ -31,11 +31,9 @@ func (r *raftLogger) Debugf(format string, v ...any) {
 		r.l.Debug(fmt.Sprintf(format, v...))
 	}
 }
-func (r *raftLogger) Info(v ...any) { r.Debug(v...) }
-func (r *raftLogger) Infof(format string, v ...any) {
-	r.Debugf(format, v...)
-}
-func (r *raftLogger) Warning(v ...any) { r.l.Warn(fmt.Sprint(v...)) }
+func (r *raftLogger) Info(v ...any)                 { r.Debug(v...) }
+func (r *raftLogger) Infof(format string, v ...any) { r.Debugf(format, v...) }
+func (r *raftLogger) Warning(v ...any)              { r.l.Warn(fmt.Sprint(v...)) }
 func (r *raftLogger) Warningf(format string, v ...any) {
 	r.l.Warn(fmt.Sprintf(format, v...))
 }

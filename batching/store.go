@@ -565,7 +565,7 @@ const maxSpareQ = 4096
 
 // recycleQ gives an append or apply loop's processed work slice back for the
 // round loop to fill again. Every round hands each loop a slice of messages
-// of ~200 bytes each; allocated afresh, they were a quarter of the bytes a
+// of ~200 bytes each; allocated afresh, they were a fifth of the bytes a
 // store allocated under a write load spread over many Regions.
 func (s *Store) recycleQ(q []regionMsg) {
 	if cap(q) == 0 || cap(q) > maxSpareQ {
