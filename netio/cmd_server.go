@@ -748,6 +748,7 @@ func (s *Server) neokvLines() []string {
 		avgSync = strconv.FormatFloat(float64(st.FsyncNanos.Load())/float64(fsyncs)/1000, 'f', 1, 64)
 	}
 	rc := s.db.RowCacheStats()
+	pm := s.db.Metrics()
 	return []string{
 		"store_id:" + strconv.FormatUint(s.store.StoreID(), 10),
 		"regions:" + strconv.Itoa(len(s.store.Regions())),
@@ -777,6 +778,14 @@ func (s *Server) neokvLines() []string {
 		"row_cache_bytes:" + strconv.FormatInt(rc.Bytes, 10),
 		"key_filter_bytes:" + strconv.FormatInt(s.db.KeyFilterBytes(), 10),
 		"key_filter_rebuilds:" + strconv.FormatInt(s.db.KeyFilterRebuilds(), 10),
+		// Pebble's own state: what a write's memtable insert and a
+		// read that misses the row cache cost depends on.
+		"pebble_memtable_bytes:" + strconv.FormatUint(pm.MemTable.Size, 10),
+		"pebble_memtables:" + strconv.FormatInt(pm.MemTable.Count, 10),
+		"pebble_flushes:" + strconv.FormatInt(pm.Flush.Count, 10),
+		"pebble_compactions:" + strconv.FormatInt(pm.Compact.Count, 10),
+		"pebble_l0_tables:" + strconv.FormatInt(pm.Levels[0].TablesCount, 10),
+		"pebble_read_amp:" + strconv.Itoa(pm.ReadAmp()),
 	}
 }
 
