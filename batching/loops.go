@@ -342,7 +342,7 @@ func (s *Store) propose(r *Region, now int64) {
 	s.enc.Grow(size)
 	p := proposalPool.Get().(*proposal)
 	p.region, p.term = r, status.Term
-	early := !r.single.Load() && r.sm == nil
+	early := r.answersAtCommit()
 	for i := range reqs {
 		// Assigned either way: a request retried from an earlier
 		// proposal carries that proposal's flag.
@@ -427,7 +427,7 @@ func (s *Store) handleReady(r *Region, rd raft.Ready) {
 		case raft.LocalAppendThread:
 			s.appendQ = append(s.appendQ, regionMsg{region: r, m: m})
 		case raft.LocalApplyThread:
-			if len(m.Entries) > 0 && !r.single.Load() && r.sm == nil {
+			if len(m.Entries) > 0 && r.answersAtCommit() {
 				s.replyAtCommit(m.Entries)
 			}
 			w := r.applyWorker

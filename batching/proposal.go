@@ -173,8 +173,7 @@ func (t *pendingTable) drain() []*proposal {
 // below the commit index: r.commit already covers these entries (set from
 // the same or an earlier Ready), CanReadLocally refuses while applied <
 // commit, and reads through the round loop wait until applied >= commit
-// (leaseReadIndex, ReadIndex). A single-replica Region is left out: its
-// local reads do not wait for the commit index.
+// (leaseReadIndex, ReadIndex). Which Regions take part: answersAtCommit.
 func (s *Store) replyAtCommit(ents []raftpb.Entry) {
 	for i := range ents {
 		e := &ents[i]
@@ -203,6 +202,12 @@ func (s *Store) replyAtCommit(ents []raftpb.Entry) {
 		p.atCommit = 0
 	}
 }
+
+// answersAtCommit reports whether r's plain SETs are answered at commit:
+// a data Region with replicas (a single replica's local reads do not wait
+// for the commit index; a system Region's answers come from its state
+// machine).
+func (r *Region) answersAtCommit() bool { return !r.single.Load() && r.sm == nil }
 
 // isPlainSet reports whether cmd (the per-command encoding: kind, argc,
 // length-prefixed arguments, the name canonical) is SET key value from a
