@@ -86,9 +86,11 @@ func (s *Store) round() {
 			}
 			if len(r.readReqs) > 0 {
 				if idx, ok := s.leaseReadIndex(r); ok {
+					s.Stats.ReadsLeaseWait.Add(uint64(len(r.readReqs)))
 					w := r.applyWorker
 					s.applyQs[w] = append(s.applyQs[w], regionMsg{region: r, reads: &readJob{index: idx, reqs: r.readReqs}})
 				} else {
+					s.Stats.ReadsReadIndex.Add(uint64(len(r.readReqs)))
 					s.issueReadIndex(r, r.readReqs, false)
 				}
 				r.readReqs = nil

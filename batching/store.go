@@ -692,6 +692,13 @@ type Stats struct {
 	// RepliedAtCommit counts plain SETs answered when their entry
 	// committed, before it applied (see replyAtCommit).
 	RepliedAtCommit atomic.Uint64
+	// Reads by the path that served them: ReadsLocal at once by the front
+	// end (a leader under a valid lease that has applied all it knows
+	// committed, or a single replica); ReadsLeaseWait by the round loop
+	// under the lease, after waiting for the apply to reach the commit
+	// index; ReadsReadIndex after a ReadIndex quorum round (no lease, or a
+	// follower's READONLY read).
+	ReadsLocal, ReadsLeaseWait, ReadsReadIndex atomic.Uint64
 	// Time spent, for averages in INFO.
 	RoundNanos               atomic.Uint64
 	ApplyNanos               atomic.Uint64

@@ -248,6 +248,7 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) bool {
 
 // readNow executes a read on the event loop.
 func (s *Server) readNow(cl *client, d *engine.Command, argv [][]byte, w *resp.Writer) {
+	s.store.Stats.ReadsLocal.Add(1)
 	if err := cl.reader.Exec(d, argv, cl.now, w); err != nil {
 		s.log.Error("read failed", "cmd", d.Name, "err", err)
 	}

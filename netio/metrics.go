@@ -27,6 +27,9 @@ func (s *Server) WriteMetrics(w io.Writer) {
 	counter("neokv_applied_entries_total", "Raft entries applied.", st.AppliedEntries.Load())
 	counter("neokv_applied_commands_total", "Commands applied.", st.AppliedCommands.Load())
 	counter("neokv_replied_at_commit_total", "Plain SETs answered when their entry committed, before it applied.", st.RepliedAtCommit.Load())
+	counter("neokv_reads_local_total", "Reads served at once by the front end (valid lease, caught up; or a single replica).", st.ReadsLocal.Load())
+	counter("neokv_reads_lease_wait_total", "Reads served under the lease after waiting for the apply to reach the commit index.", st.ReadsLeaseWait.Load())
+	counter("neokv_reads_read_index_total", "Reads served after a ReadIndex quorum round (no lease, or a follower read).", st.ReadsReadIndex.Load())
 	if f := st.Fsyncs.Load(); f > 0 {
 		gauge("neokv_commands_per_fsync", "Proposed commands per log fsync since start.", float64(st.ProposedCommands.Load())/float64(f))
 		gauge("neokv_entries_per_fsync", "Raft entries per log fsync since start.", float64(st.PersistedEntries.Load())/float64(f))
