@@ -20,7 +20,7 @@ import (
 // startInProcess runs engine + batching + netio of one single-node store in
 // this test process, so the race detector (make test runs this package with
 // -race) sees the event loops, the round loop and the apply workers at once.
-func startInProcess(t *testing.T) string {
+func startInProcess(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
 	db, err := engine.Open(dir+"/pebble", engine.Options{})
