@@ -697,7 +697,8 @@ type Stats struct {
 	// committed, or a single replica); ReadsLeaseWait by the round loop
 	// under the lease, after waiting for the apply to reach the commit
 	// index; ReadsReadIndex after a ReadIndex quorum round (no lease, or a
-	// follower's READONLY read).
+	// follower's READONLY read). A read split over Regions counts once per
+	// part on the round loop's paths.
 	ReadsLocal, ReadsLeaseWait, ReadsReadIndex atomic.Uint64
 	// Time spent, for averages in INFO.
 	RoundNanos               atomic.Uint64
