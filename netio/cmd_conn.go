@@ -63,8 +63,9 @@ func (s *Server) serverCommands() []*command {
 	return cmds
 }
 
-func (s *Server) cmdPing(cl *client, argv [][]byte) {
-	w := cl.immediate()
+func (s *Server) cmdPing(cl *client, argv [][]byte) { writePing(cl.immediate(), argv) }
+
+func writePing(w *resp.Writer, argv [][]byte) {
 	switch len(argv) {
 	case 1:
 		w.Simple("PONG")

@@ -451,9 +451,9 @@ func (s *Server) cmdFlush(cl *client, argv [][]byte) {
 	})
 }
 
-func (s *Server) cmdTime(cl *client, _ [][]byte) {
-	now := time.Now()
-	w := cl.immediate()
+func (s *Server) cmdTime(cl *client, _ [][]byte) { writeTime(cl.immediate(), time.Now()) }
+
+func writeTime(w *resp.Writer, now time.Time) {
 	w.Array(2)
 	w.BulkInt(now.Unix())
 	w.BulkInt(int64(now.Nanosecond() / 1000))

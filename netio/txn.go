@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/neokv/neokv/batching"
 	"github.com/neokv/neokv/engine"
+	"github.com/neokv/neokv/resp"
 	"github.com/neokv/neokv/slots"
 )
 
@@ -16,7 +18,10 @@ import (
 // each key through the normal read path; EXEC carries the digests and the
 // entry aborts (null reply) if any watched key changed. A transaction's
 // keys, watched ones included, must be in one Region, as Redis Cluster
-// requires one slot: otherwise -CROSSSLOT.
+// requires one slot: otherwise -CROSSSLOT. PING, ECHO and TIME may be
+// queued too (answeredAtExec): this node answers them at EXEC, in their
+// place among the entry's replies; a transaction of only those, with
+// nothing watched, needs no Region at all.
 
 type queuedCmd struct {
 	cmd  *command
@@ -87,7 +92,7 @@ func (s *Server) queueInMulti(cl *client, cmd *command, argv [][]byte) {
 	case cmd.name == "watch":
 		cl.immediate().Error("ERR WATCH inside MULTI is not allowed")
 		return
-	case cmd.data == nil:
+	case cmd.data == nil && !answeredAtExec(cmd.name):
 		cl.multiErr = true
 		cl.immediate().Error("ERR '" + strings.ToUpper(cmd.name) + "' is not supported inside a NeoKV transaction")
 		return
@@ -149,16 +154,6 @@ func (s *Server) cmdExec(cl *client, _ [][]byte) {
 		cl.immediate().Error("EXECABORT Transaction discarded because of previous errors.")
 		return
 	}
-	if len(queued) == 0 {
-		for _, we := range watched {
-			if we.bad {
-				cl.immediate().NullArray()
-				return
-			}
-		}
-		cl.immediate().Array(0)
-		return
-	}
 	var region *batching.Region
 	cross := false
 	note := func(key []byte) {
@@ -169,8 +164,12 @@ func (s *Server) cmdExec(cl *client, _ [][]byte) {
 			cross = true
 		}
 	}
+	data := 0 // queued commands that run in the Region's entry
 	for _, q := range queued {
-		q.cmd.data.KeysOf(q.argv, func(i int) { note(q.argv[i]) })
+		if q.cmd.data != nil {
+			data++
+			q.cmd.data.KeysOf(q.argv, func(i int) { note(q.argv[i]) })
+		}
 	}
 	for _, we := range watched {
 		note(we.key)
@@ -180,7 +179,18 @@ func (s *Server) cmdExec(cl *client, _ [][]byte) {
 		return
 	}
 	if region == nil {
-		cl.immediate().Error("ERR a NeoKV transaction needs at least one key")
+		if data > 0 {
+			cl.immediate().Error("ERR a NeoKV transaction needs at least one key")
+			return
+		}
+		// Nothing watched, nothing that reads or writes a key: no Region
+		// has a say, this node answers (MULTI, PING, EXEC).
+		w := cl.immediate()
+		w.Array(len(queued))
+		now := time.Now()
+		for _, q := range queued {
+			writeAtExec(w, q.argv, now)
+		}
 		return
 	}
 	args := [][]byte{[]byte("exec"), []byte(strconv.Itoa(len(watched)))}
@@ -192,15 +202,84 @@ func (s *Server) cmdExec(cl *client, _ [][]byte) {
 		args = append(args, we.key, we.digest)
 	}
 	for _, q := range queued {
-		args = append(args, appendEncodedCommand(nil, q.argv))
+		if q.cmd.data != nil {
+			args = append(args, appendEncodedCommand(nil, q.argv))
+		}
 	}
 	sl := cl.newSlot()
+	var done batching.Completion = sl
+	if data < len(queued) {
+		done = &execSplice{sl: sl, queued: queued, data: data}
+	}
 	if addr, ok := s.remoteLeader(cl, region); ok {
 		fwd := append([][]byte{[]byte("neokv"), []byte("exec"), []byte(strconv.FormatUint(region.ID(), 10))}, args[1:]...)
-		s.fwd.forward(addr, fwd, &sl.w, sl)
+		s.fwd.forward(addr, fwd, &sl.w, done)
 		return
 	}
-	cl.batchFor().Add(region, engine.KindInternal, args, &sl.w, sl, 0)
+	cl.batchFor().Add(region, engine.KindInternal, args, &sl.w, done, 0)
+}
+
+// answeredAtExec reports whether a transaction may queue the keyless
+// command name (Redis queues any command): its reply depends on no key
+// and no state, so EXEC writes it on this node, in its place among the
+// replies of the commands the Region's entry ran (execSplice).
+func answeredAtExec(name string) bool {
+	return name == "ping" || name == "echo" || name == "time"
+}
+
+// writeAtExec writes the reply of a command answeredAtExec.
+func writeAtExec(w *resp.Writer, argv [][]byte, now time.Time) {
+	switch string(argv[0]) {
+	case "ping":
+		writePing(w, argv)
+	case "echo":
+		w.Bulk(argv[1])
+	case "time":
+		writeTime(w, now)
+	}
+}
+
+// execSplice completes an EXEC whose transaction queued commands
+// answeredAtExec: the Region's entry ran the others (data of them) and
+// replied with their array; the commands answered here go in between, in
+// the order they were queued. Any other reply (an aborted transaction's
+// null array, an error) stays as it is.
+type execSplice struct {
+	sl     *slot
+	queued []queuedCmd
+	data   int
+}
+
+func (e *execSplice) Complete(tag uint64) {
+	e.sl.w.B = e.splice(e.sl.w.B, e.sl.w.RESP3)
+	e.sl.Complete(tag)
+}
+
+func (e *execSplice) splice(reply []byte, resp3 bool) []byte {
+	end := bytes.IndexByte(reply, '\n')
+	if len(reply) < 4 || reply[0] != '*' || end < 0 {
+		return reply
+	}
+	if n, ok := resp.ParseInt(reply[1 : end-1]); !ok || n != int64(e.data) {
+		return reply
+	}
+	out := resp.Writer{RESP3: resp3, B: make([]byte, 0, len(reply)+16*(len(e.queued)-e.data))}
+	out.Array(len(e.queued))
+	rest := reply[end+1:]
+	now := time.Now()
+	for _, q := range e.queued {
+		if q.cmd.data == nil {
+			writeAtExec(&out, q.argv, now)
+			continue
+		}
+		n, err := resp.ReplyLen(rest)
+		if err != nil || n == 0 {
+			return reply // not the array the entry writes: leave it whole
+		}
+		out.Raw(rest[:n])
+		rest = rest[n:]
+	}
+	return out.B
 }
 
 // appendEncodedCommand appends argv in the entry's per-command encoding.

@@ -567,6 +567,62 @@ LCS
 }
 
 var keyDiffScripts = []diffScript{
+	{"multi-keyless-and-watch", `
+# Keyless commands Redis queues in a transaction, answered in EXEC's array
+# in their place; with or without data commands beside them.
+MULTI
+PING
+ECHO hello
+PING "a message"
+PING a b
+EXEC
+MULTI
+SET {t}k 1
+PING
+INCR {t}k
+ECHO ""
+GET {t}k
+EXEC
+MULTI
+TIME
+? EXEC
+MULTI
+SET {t}k 5
+TIME
+? EXEC
+GET {t}k
+MULTI
+EXEC
+# A watched key changed (here by the same connection) aborts EXEC even
+# when nothing or only keyless commands are queued.
+WATCH {t}k
+SET {t}k 2
+MULTI
+EXEC
+WATCH {t}k
+INCR {t}k
+MULTI
+PING
+EXEC
+WATCH {t}k
+MULTI
+EXEC
+WATCH {t}k
+MULTI
+PING
+INCR {t}k
+EXEC
+GET {t}k
+# Errors while queueing still discard the transaction.
+MULTI
+PING
+NOSUCHCOMMAND
+EXEC
+MULTI
+ECHO
+ECHO a b
+EXEC
+`},
 	{"arity-and-case", `
 SETNX k
 SETNX k v w

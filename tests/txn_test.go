@@ -3,7 +3,10 @@ package tests
 import (
 	"context"
 	"errors"
+	"regexp"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -93,5 +96,24 @@ func checkMultiExecWatch(t *testing.T, srv *Server) {
 		if got := r.ReadReply(); got != c[1] {
 			t.Errorf("%s: got %q want %q", c[0], got, c[1])
 		}
+	}
+	// TIME queued beside data commands: answered in its place in EXEC's
+	// array with this node's clock (the Region's entry runs the others).
+	r.Send("MULTI\r\nSET {t}a 2\r\nTIME\r\nGET {t}a\r\nEXEC\r\n")
+	for _, want := range []string{"+OK\r\n", "+QUEUED\r\n", "+QUEUED\r\n", "+QUEUED\r\n"} {
+		if got := r.ReadReply(); got != want {
+			t.Fatalf("MULTI with TIME: got %q want %q", got, want)
+		}
+	}
+	got := r.ReadReply()
+	m := regexp.MustCompile(`^\*3\r\n\+OK\r\n\*2\r\n\$\d+\r\n(\d+)\r\n\$\d+\r\n(\d+)\r\n\$1\r\n2\r\n$`).FindStringSubmatch(got)
+	if m == nil {
+		t.Fatalf("EXEC with TIME: %q", got)
+	}
+	if sec, _ := strconv.ParseInt(m[1], 10, 64); sec < time.Now().Unix()-60 || sec > time.Now().Unix()+60 {
+		t.Fatalf("EXEC with TIME: seconds %d, now %d", sec, time.Now().Unix())
+	}
+	if usec, _ := strconv.Atoi(m[2]); usec >= 1e6 {
+		t.Fatalf("EXEC with TIME: microseconds %d", usec)
 	}
 }
