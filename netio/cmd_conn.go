@@ -214,8 +214,11 @@ func validClientName(b []byte) bool {
 	return true
 }
 
-func (s *Server) cmdSelect(cl *client, argv [][]byte) {
-	w := cl.immediate()
+func (s *Server) cmdSelect(cl *client, argv [][]byte) { writeSelect(cl.immediate(), argv) }
+
+// writeSelect answers SELECT: there is only database 0, so selecting it
+// changes nothing.
+func writeSelect(w *resp.Writer, argv [][]byte) {
 	db, ok := resp.ParseInt(argv[1])
 	if !ok {
 		w.Error(engine.ErrNotInteger)

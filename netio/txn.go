@@ -18,8 +18,8 @@ import (
 // each key through the normal read path; EXEC carries the digests and the
 // entry aborts (null reply) if any watched key changed. A transaction's
 // keys, watched ones included, must be in one Region, as Redis Cluster
-// requires one slot: otherwise -CROSSSLOT. PING, ECHO and TIME may be
-// queued too (answeredAtExec): this node answers them at EXEC, in their
+// requires one slot: otherwise -CROSSSLOT. PING, ECHO, TIME, LASTSAVE and
+// SELECT may be queued too (answeredAtExec): this node answers them at EXEC, in their
 // place among the entry's replies; a transaction of only those, with
 // nothing watched, needs no Region at all.
 
@@ -224,7 +224,11 @@ func (s *Server) cmdExec(cl *client, _ [][]byte) {
 // and no state, so EXEC writes it on this node, in its place among the
 // replies of the commands the Region's entry ran (execSplice).
 func answeredAtExec(name string) bool {
-	return name == "ping" || name == "echo" || name == "time"
+	switch name {
+	case "ping", "echo", "time", "lastsave", "select":
+		return true
+	}
+	return false
 }
 
 // writeAtExec writes the reply of a command answeredAtExec.
@@ -236,6 +240,10 @@ func writeAtExec(w *resp.Writer, argv [][]byte, now time.Time) {
 		w.Bulk(argv[1])
 	case "time":
 		writeTime(w, now)
+	case "lastsave":
+		w.Int(now.Unix()) // every acknowledged write is on disk: saved now
+	case "select":
+		writeSelect(w, argv)
 	}
 }
 

@@ -622,6 +622,16 @@ MULTI
 ECHO
 ECHO a b
 EXEC
+MULTI
+SELECT 0
+SELECT x
+SET {t}k 6
+? LASTSAVE
+? EXEC
+MULTI
+SELECT 0
+GET {t}k
+EXEC
 `},
 	{"arity-and-case", `
 SETNX k
