@@ -99,6 +99,7 @@ func Commands() map[string]*Command {
 		}
 	}
 	add(stringCommands()...)
+	add(bitmapCommands()...)
 	add(keyCommands()...)
 	add(txnCommands()...)
 	for _, c := range BlockingCommands() {

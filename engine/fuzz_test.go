@@ -49,6 +49,8 @@ func FuzzCommands(f *testing.F) {
 	f.Add(seed([]string{"rpush", "l", "a", "b"}, []string{"lrange", "l", "0", "-1"}, []string{"lpop", "l", "5"}))
 	f.Add(seed([]string{"zadd", "z", "1", "a"}, []string{"zrangebyscore", "z", "-inf", "+inf"}))
 	f.Add(seed([]string{"sadd", "s", "a"}, []string{"expire", "s", "10"}, []string{"ttl", "s"}))
+	f.Add(seed([]string{"setbit", "b", "77", "1"}, []string{"bitpos", "b", "0", "3", "90", "bit"}, []string{"bitcount", "b", "-2", "-1", "byte"}))
+	f.Add(seed([]string{"bitfield", "b", "overflow", "fail", "incrby", "i7", "#3", "-70", "get", "u63", "5"}, []string{"bitop", "xor", "d", "b", "b2"}))
 	f.Add(seed([]string{"set", "n", "9"}, []string{"incrbyfloat", "n", "1e308"}, []string{"setrange", "n", "5", "x"}))
 
 	// A small bulk limit: a SETRANGE or APPEND past it is refused at once

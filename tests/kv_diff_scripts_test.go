@@ -6,6 +6,206 @@ package tests
 // TTLs are compared by reply type only.
 
 var stringDiffScripts = []diffScript{
+	{"bitmaps-setbit-getbit", `
+SETBIT b 7 1
+GETBIT b 7
+GETBIT b 6
+GETBIT b 100
+GET b
+SETBIT b 7 0
+SETBIT b 0 1
+SETBIT b 23 1
+GET b
+STRLEN b
+GETBIT missing 0
+SETBIT b -1 1
+SETBIT b x 1
+SETBIT b 1 2
+SETBIT b 1 -1
+SETBIT b 1 x
+SETBIT b 4294967296 1
+GETBIT b -1
+GETBIT b 1.5
+GETBIT b 4294967296
+SETBIT b 1
+GETBIT b
+SET s "\xff\x00\x0f"
+SETBIT s 8 1
+GET s
+SET e v EX 100
+SETBIT e 0 0
+? TTL e
+GET e
+HSET h f v
+SETBIT h 0 1
+GETBIT h 0
+SETBIT b 01 1
+`},
+	{"bitmaps-bitcount", `
+SET s foobar
+BITCOUNT s
+BITCOUNT s 0 0
+BITCOUNT s 1 1
+BITCOUNT s 1 -2
+BITCOUNT s -3 -1
+BITCOUNT s -1 -3
+BITCOUNT s 0 100
+BITCOUNT s 100 200
+BITCOUNT s 5 30 BIT
+BITCOUNT s 5 30 bit
+BITCOUNT s 0 -1 BIT
+BITCOUNT s -5 -1 BIT
+BITCOUNT s 3 3 BIT
+BITCOUNT s 0 0 BYTE
+BITCOUNT s 0 0 bits
+BITCOUNT s 0
+BITCOUNT s 0 x
+BITCOUNT s 0 1 BIT extra
+BITCOUNT missing
+BITCOUNT missing 0 1 junk
+BITCOUNT missing 0
+SET empty ""
+BITCOUNT empty
+BITCOUNT empty 0 -1
+BITCOUNT empty 0 -1 BIT
+SET big "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"
+BITCOUNT big
+BITCOUNT big 1 17
+BITCOUNT big 9 150 BIT
+RPUSH l a
+BITCOUNT l
+`},
+	{"bitmaps-bitpos", `
+SET s "\xff\xf0\x00"
+BITPOS s 0
+BITPOS s 1
+BITPOS s 1 2
+BITPOS s 0 0 0
+BITPOS s 0 1
+BITPOS s 0 1 -1
+BITPOS s 1 -1
+BITPOS s 0 2 -1
+SET f "\xff\xff\xff"
+BITPOS f 0
+BITPOS f 0 0
+BITPOS f 0 0 -1
+BITPOS f 0 1 1
+BITPOS f 1 3
+SET z "\x00\x00\x00"
+BITPOS z 1
+BITPOS z 0
+BITPOS z 1 0 -1
+BITPOS s 0 5 20 BIT
+BITPOS s 1 5 20 BIT
+BITPOS s 0 3 6 BIT
+BITPOS s 1 9 11 bit
+BITPOS s 1 13 14 BIT
+BITPOS f 0 3 6 BIT
+BITPOS f 0 3 BIT
+BITPOS s 0 -5 -1 BIT
+BITPOS s 0 2 1
+BITPOS s 2
+BITPOS s -1
+BITPOS s x
+BITPOS s 1 x
+BITPOS s 1 0 x
+BITPOS s 1 0 1 BITS
+BITPOS s 1 0 1 BIT x
+BITPOS missing 1
+BITPOS missing 0
+BITPOS missing 0 5 10
+SET empty ""
+BITPOS empty 0
+BITPOS empty 1
+HSET h f v
+BITPOS h 1
+BITPOS h 2
+`},
+	{"bitmaps-bitop", `
+SET {t}a "\xf0\x0f\xaa"
+SET {t}b "\xff\x00"
+BITOP AND {t}d {t}a {t}b
+GET {t}d
+BITOP OR {t}d {t}a {t}b
+GET {t}d
+BITOP XOR {t}d {t}a {t}b {t}missing
+GET {t}d
+BITOP NOT {t}d {t}a
+GET {t}d
+BITOP and {t}d {t}a {t}missing
+GET {t}d
+BITOP NOT {t}d {t}a {t}b
+BITOP NAND {t}d {t}a
+BITOP AND {t}d
+SET {t}d x EX 100
+BITOP OR {t}d {t}a
+TTL {t}d
+BITOP OR {t}d {t}missing {t}missing2
+EXISTS {t}d
+BITOP OR {t}a {t}a {t}b
+GET {t}a
+HSET {t}h f v
+BITOP OR {t}d {t}a {t}h
+BITOP OR {t}h {t}a
+TYPE {t}h
+GET {t}h
+SET {t}e ""
+BITOP NOT {t}d {t}e
+EXISTS {t}d
+`},
+	{"bitmaps-bitfield", `
+BITFIELD bf SET u8 0 255 GET u8 0 GET i8 0 GET u4 4
+GET bf
+BITFIELD bf INCRBY u8 0 10 GET u8 0
+BITFIELD bf OVERFLOW SAT INCRBY u8 0 300 INCRBY i8 0 -500 OVERFLOW FAIL INCRBY u8 0 1 GET u8 0
+BITFIELD bf OVERFLOW WRAP INCRBY i8 8 200 INCRBY i8 8 -1000 GET i8 8
+BITFIELD bf SET i5 #3 -7 GET i5 #3 GET u5 #3 GET u8 #1
+BITFIELD bf SET u1 100 1
+STRLEN bf
+BITFIELD bf SET i64 0 -1 GET i64 0 GET u63 1 INCRBY i64 0 1 GET i64 0
+BITFIELD bf OVERFLOW SAT SET i64 64 9223372036854775807 INCRBY i64 64 1 INCRBY i64 64 -1
+BITFIELD bf OVERFLOW WRAP INCRBY i64 64 9223372036854775807 INCRBY i64 64 10
+BITFIELD bf OVERFLOW FAIL INCRBY i64 64 9223372036854775807 GET i64 64
+BITFIELD bf SET u8 0 -1 OVERFLOW SAT SET u8 0 -1 GET u8 0 OVERFLOW FAIL SET u8 0 256 GET u8 0
+BITFIELD bf SET i8 0 200 OVERFLOW SAT SET i8 0 200 SET i8 0 -200 OVERFLOW FAIL SET i8 0 128
+BITFIELD new OVERFLOW FAIL INCRBY u8 16 256
+GET new
+BITFIELD bf
+BITFIELD bf GET u64 0
+BITFIELD bf GET i65 0
+BITFIELD bf GET i0 0
+BITFIELD bf GET I8 0
+BITFIELD bf GET x8 0
+BITFIELD bf GET u8 -1
+BITFIELD bf GET u8 x
+BITFIELD bf GET u8 #x
+BITFIELD bf GET u8
+BITFIELD bf SET u8 0
+BITFIELD bf SET u8 0 x
+BITFIELD bf OVERFLOW
+BITFIELD bf OVERFLOW BAD GET u8 0
+BITFIELD bf FOO u8 0
+BITFIELD bf GET u8 0 SET u8 0 1 GET
+BITFIELD bf get u8 0 set u8 0 7 incrby u8 0 1 overflow sat
+BITFIELD_RO bf GET u8 0 GET i4 4
+BITFIELD_RO bf GET u8 0 SET u8 0 1
+BITFIELD_RO bf INCRBY u8 0 1
+BITFIELD_RO bf OVERFLOW SAT
+BITFIELD_RO missing GET u16 0
+BITFIELD missing2 GET u16 0
+EXISTS missing2
+SET e v EX 100
+BITFIELD e SET u8 8 65
+? TTL e
+GET e
+HSET h f v
+BITFIELD h GET u8 0
+BITFIELD_RO h GET u8 0
+BITFIELD h SET u8 0 1
+BITFIELD bf SET u8 #1 3 GET u8 8
+BITFIELD bf GET u8 4294967296
+BITFIELD bf GET u8 #536870912
+`},
 	{"get-set", `
 GET missing
 SET k v
