@@ -95,6 +95,7 @@ type client struct {
 	batch      *batching.Batch
 	now        int64       // local clock for reads of this wake-up
 	woken      atomic.Bool // a Wake is already on its way
+	ps         pushState   // Pub/Sub subscriptions and messages to push
 }
 
 // wakeup asks the event loop to flush completed slots. Many completions of

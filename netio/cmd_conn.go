@@ -63,7 +63,13 @@ func (s *Server) serverCommands() []*command {
 	return cmds
 }
 
-func (s *Server) cmdPing(cl *client, argv [][]byte) { writePing(cl.immediate(), argv) }
+func (s *Server) cmdPing(cl *client, argv [][]byte) {
+	if !cl.resp3 && cl.subscribed() {
+		pingSubscribed(cl.immediate(), argv)
+		return
+	}
+	writePing(cl.immediate(), argv)
+}
 
 func writePing(w *resp.Writer, argv [][]byte) {
 	switch len(argv) {
@@ -174,6 +180,7 @@ func (s *Server) cmdHello(cl *client, argv [][]byte) {
 	}
 	if proto != 0 {
 		cl.resp3 = proto == 3
+		cl.setPushProtocol()
 	}
 	w := cl.immediate()
 	w.RESP3 = cl.resp3
@@ -238,7 +245,9 @@ func (s *Server) cmdQuit(cl *client, _ [][]byte) {
 
 func (s *Server) cmdReset(cl *client, _ [][]byte) {
 	cl.resetTxn()
+	s.dropSubscriptions(cl)
 	cl.resp3 = false
+	cl.setPushProtocol()
 	cl.setName("")
 	cl.readonly = false
 	s.conf.mu.RLock()
@@ -385,13 +394,17 @@ func (s *Server) clientLine(cl, self *client, selfCmd string) string {
 	if cl == self && cl.readonly {
 		flags = "r"
 	}
+	subs, psubs, ssubs := cl.ps.counts[subChannel].Load(), cl.ps.counts[subPattern].Load(), cl.ps.counts[subShard].Load()
+	if subs+psubs+ssubs > 0 {
+		flags = "P"
+	}
 	cl.infoMu.Lock()
 	name, libName, libVer := cl.name, cl.libName, cl.libVer
 	cl.infoMu.Unlock()
 	idle := now.Sub(time.Unix(0, cl.lastIO.Load()))
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=%d multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s",
 		cl.id, cl.addr, cl.laddr, cl.fd, name, int(now.Sub(cl.created).Seconds()), int(idle.Seconds()),
-		flags, cmd, proto, libName, libVer)
+		flags, subs, psubs, ssubs, cmd, proto, libName, libVer)
 }
 
 func (s *Server) snapshotClients() []*client {

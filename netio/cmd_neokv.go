@@ -130,6 +130,8 @@ func (s *Server) cmdNeokv(cl *client, argv [][]byte) {
 			}
 			sl.Complete(0)
 		}()
+	case "publish", "spublish":
+		s.neokvPublish(cl, argv)
 	case "exec":
 		// NEOKV EXEC region nwatch (key digest)* cmd*: a transaction
 		// forwarded by another node, proposed here by the Region's leader.

@@ -57,6 +57,9 @@ func (s *Server) commandTable() map[string]*command {
 	for _, c := range s.txnCommands() {
 		t[c.name] = c
 	}
+	for _, c := range s.pubsubCommands() {
+		t[c.name] = c
+	}
 	for _, c := range t {
 		c.nameB = []byte(c.name)
 		c.routesInHandler = c.name == "exec" || c.name == "watch" || s.blockingCmds[c.name]
@@ -119,6 +122,10 @@ func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 	}
 	if !cmd.noAuth && s.authRequired(cl) {
 		cl.immediate().Error("NOAUTH Authentication required.")
+		return true
+	}
+	if !cl.resp3 && cl.subscribed() && !allowedWhileSubscribed(cmd.name) {
+		cl.immediate().Error(errNotInSubscribedContext(cmd.name))
 		return true
 	}
 	if cl.multi {

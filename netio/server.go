@@ -74,6 +74,7 @@ type Server struct {
 	nextID  atomic.Uint64
 
 	fwd         *forwarder
+	pubsub      *pubsub
 	rerouting   rerouter
 	conf        runtimeConfig
 	confGen     atomic.Uint64 // bumped by CONFIG SET
@@ -158,6 +159,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.passwordSet.Store(cfg.Password != "")
 	s.fwd = newForwarder()
+	s.pubsub = newPubsub()
 	s.fwd.reroute = s.reroute
 	s.rerouting.regions = map[*batching.Region]*rerouteQueue{}
 	s.fwd.readOnly = func(argv [][]byte) bool {
@@ -264,6 +266,7 @@ func (s *Server) OnClose(c gnet.Conn, _ error) gnet.Action {
 		s.mu.Unlock()
 		cl.gone.Store(true)
 		cl.dropBlocked()
+		s.dropSubscriptions(cl)
 		if cl.batch != nil {
 			s.store.Submit(cl.batch)
 			cl.batch = nil
@@ -297,6 +300,9 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 		cl.batch = nil
 	}
 	cl.drain()
+	if cl.ps.pending.Load() && !cl.takePushes(c) {
+		return gnet.Close
+	}
 	if len(cl.out.B) > 0 {
 		s.netOut.Add(uint64(len(cl.out.B)))
 		_, _ = c.Write(cl.out.B)
