@@ -11,5 +11,9 @@
 // flushes every completed slot at the head of the queue, so replies leave
 // in the order the commands came in.
 //
+// Pub/Sub lives here too (pubsub.go): messages never touch Raft or Pebble;
+// they are pushed into subscribers' connections by the publisher's event
+// loop and forwarded to the other nodes of a cluster.
+//
 // The RESP parser and writer live in package resp (see its doc.go for why).
 package netio
