@@ -39,6 +39,7 @@ func (s *Server) serverCommands() []*command {
 		srv("lastsave", 1, f, []string{"loading", "stale", "fast"}, "server", s.cmdLastSave),
 		srv("save", 1, 0, []string{"admin", "noscript"}, "server", s.cmdSave),
 		srv("bgsave", -1, 0, []string{"admin", "noscript"}, "server", s.cmdBgSave),
+		srv("shutdown", -1, 0, []string{"admin", "noscript", "loading", "stale", "no_multi", "allow_busy"}, "server", s.cmdShutdown),
 		srv("wait", 3, 0, []string{"noscript"}, "generic", s.cmdWait),
 		srv("keys", 2, r, []string{"readonly"}, "generic", s.cmdKeys),
 		srv("scan", -2, r, []string{"readonly"}, "generic", s.cmdScan),

@@ -464,6 +464,43 @@ func (s *Server) cmdLastSave(cl *client, _ [][]byte) { cl.immediate().Int(time.N
 
 func (s *Server) cmdSave(cl *client, _ [][]byte) { cl.immediate().OK() }
 
+// cmdShutdown stops this node as Redis's SHUTDOWN does: every
+// acknowledged write is already on disk, so SAVE, NOSAVE, NOW and FORCE
+// change nothing; the connection closes without a reply and the process
+// exits cleanly. ABORT has nothing to abort: the stop starts at once.
+func (s *Server) cmdShutdown(cl *client, argv [][]byte) {
+	var save, nosave, abort, other bool
+	for _, a := range argv[1:] {
+		switch strings.ToLower(string(a)) {
+		case "save":
+			save = true
+		case "nosave":
+			nosave = true
+		case "now", "force":
+			other = true
+		case "abort":
+			abort = true
+		default:
+			cl.immediate().Error(engine.ErrSyntax)
+			return
+		}
+	}
+	switch {
+	case save && nosave, abort && (save || nosave || other):
+		cl.immediate().Error(engine.ErrSyntax)
+		return
+	case abort:
+		cl.immediate().Error("ERR No shutdown in progress.")
+		return
+	case s.cfg.OnShutdown == nil:
+		cl.immediate().Error("ERR SHUTDOWN is not available in this server")
+		return
+	}
+	s.log.Warn("SHUTDOWN requested by a client", "id", cl.id, "addr", cl.addr)
+	s.cfg.OnShutdown()
+	cl.closing = true
+}
+
 func (s *Server) cmdBgSave(cl *client, _ [][]byte) {
 	cl.immediate().Simple("Background saving started")
 }

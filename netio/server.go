@@ -47,6 +47,9 @@ type Config struct {
 	// without lease or ReadIndex: the deliberately broken build the
 	// linearizability test must catch.
 	UnsafeStaleReads bool
+	// OnShutdown asks the process to stop (SHUTDOWN); it must not block.
+	// Nil: SHUTDOWN is refused.
+	OnShutdown func()
 }
 
 // RedisVersion is the Redis version NeoKV answers to in HELLO and INFO.

@@ -683,3 +683,39 @@ func TestClusterClientSingleNode(t *testing.T) {
 		t.Fatalf("DBSIZE = %d, %v; want 402", n, err)
 	}
 }
+
+// SHUTDOWN stops the node cleanly (exit status 0) without a reply, after
+// refusing what Redis refuses; every acknowledged write is there after a
+// restart.
+func TestShutdownCommand(t *testing.T) {
+	srv := StartServer(t)
+	ref := Dial(t, StartRedis(t).Addr)
+	r := Dial(t, srv.Addr)
+	if got := r.Do("SET", "k", "v"); got != "+OK\r\n" {
+		t.Fatalf("SET: %q", got)
+	}
+	for _, args := range [][]string{{"SHUTDOWN", "ABORT"}, {"SHUTDOWN", "SAVE", "NOSAVE"}, {"SHUTDOWN", "NOW", "ABORT"},
+		{"SHUTDOWN", "BOGUS"}, {"SHUTDOWN", "ABORT", "ABORT"}} {
+		if got, want := r.Do(args...), ref.Do(args...); got != want {
+			t.Errorf("%q: neokv %q, redis %q", args, got, want)
+		}
+	}
+	r.Send("SHUTDOWN NOSAVE\r\n")
+	if got := r.ExpectClosed(); got != "" {
+		t.Fatalf("SHUTDOWN answered %q; Redis closes without a reply", got)
+	}
+	select {
+	case err := <-srv.done:
+		srv.cmd = nil
+		_ = srv.log.Close()
+		if err != nil {
+			t.Fatalf("neokv exited with %v after SHUTDOWN\n%s", err, srv.Log())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("neokv still running 15 s after SHUTDOWN\n%s", srv.Log())
+	}
+	srv.Restart()
+	if got := Dial(t, srv.Addr).Do("GET", "k"); got != "$1\r\nv\r\n" {
+		t.Fatalf("GET after SHUTDOWN and restart: %q", got)
+	}
+}

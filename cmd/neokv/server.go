@@ -195,7 +195,14 @@ func runServer(args []string) error {
 	store.Start()
 	metaSvc := meta.NewService(store, metaState, meta.StoreInfo{ID: storeID, NodeID: ident.NodeID, ClientAddr: f.addr, RaftAddr: f.raftAddr}, log)
 	metaSvc.Start()
+	shutdown := make(chan struct{}, 1)
 	srv, err := netio.New(netio.Config{
+		OnShutdown: func() {
+			select {
+			case shutdown <- struct{}{}:
+			default:
+			}
+		},
 		Meta:             metaSvc,
 		Addr:             f.addr,
 		Password:         f.requirepass,
@@ -239,6 +246,8 @@ func runServer(args []string) error {
 	select {
 	case s := <-sig:
 		log.Info("shutting down", "signal", s.String())
+	case <-shutdown:
+		log.Info("shutting down", "reason", "SHUTDOWN command")
 	case err := <-fatal:
 		exitErr = err
 	}
