@@ -100,6 +100,7 @@ func Commands() map[string]*Command {
 	}
 	add(stringCommands()...)
 	add(bitmapCommands()...)
+	add(hyperLogLogCommands()...)
 	add(keyCommands()...)
 	add(txnCommands()...)
 	for _, c := range BlockingCommands() {

@@ -31,4 +31,5 @@ func TestDiffCluster(t *testing.T) {
 	t.Run("zsets", func(t *testing.T) { runDiffScriptsOn(t, addr, ref, zsetDiffScripts, false) })
 	t.Run("hashes", func(t *testing.T) { hsRunDiffOn(t, addr, ref, hashDiffScripts) })
 	t.Run("sets", func(t *testing.T) { hsRunDiffOn(t, addr, ref, setDiffScripts) })
+	t.Run("hyperloglog", func(t *testing.T) { runDiffScriptsOn(t, addr, ref, hllDiffScripts(), false) })
 }
