@@ -112,6 +112,7 @@ func Commands() map[string]*Command {
 	add(objectCommands()...)
 	add(listCommands()...)
 	add(zsetCommands()...)
+	add(geoCommands()...)
 	return t
 }
 

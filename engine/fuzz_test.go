@@ -50,6 +50,8 @@ func FuzzCommands(f *testing.F) {
 	f.Add(seed([]string{"zadd", "z", "1", "a"}, []string{"zrangebyscore", "z", "-inf", "+inf"}))
 	f.Add(seed([]string{"sadd", "s", "a"}, []string{"expire", "s", "10"}, []string{"ttl", "s"}))
 	f.Add(seed([]string{"setbit", "b", "77", "1"}, []string{"bitpos", "b", "0", "3", "90", "bit"}, []string{"bitcount", "b", "-2", "-1", "byte"}))
+	f.Add(seed([]string{"geoadd", "g", "13.36", "38.11", "p", "15.08", "37.5", "c"}, []string{"geosearch", "g", "frommember", "p", "bybox", "400", "300", "km", "withdist", "count", "1", "any"},
+		[]string{"georadius", "g", "15", "37", "inf", "mi", "storedist", "g2"}, []string{"geohash", "g", "c"}))
 	f.Add(seed([]string{"pfadd", "h", "a", "b"}, []string{"pfmerge", "h2", "h", "h3"}, []string{"pfcount", "h", "h2"}))
 	f.Add(seed([]string{"bitfield", "b", "overflow", "fail", "incrby", "i7", "#3", "-70", "get", "u63", "5"}, []string{"bitop", "xor", "d", "b", "b2"}))
 	f.Add(seed([]string{"set", "n", "9"}, []string{"incrbyfloat", "n", "1e308"}, []string{"setrange", "n", "5", "x"}))
