@@ -34,6 +34,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeRaftFrame -fuzztime 60000x ./batching/
 	$(GO) test -run '^$$' -fuzz FuzzCommands -fuzztime 30000x ./engine/
 	$(GO) test -run '^$$' -fuzz FuzzHLLValue -fuzztime 20000x ./engine/
+	$(GO) test -run '^$$' -fuzz FuzzRDBObject -fuzztime 20000x ./engine/
 	$(GO) test -run '^$$' -fuzz FuzzFrontEnd -fuzztime 10000x ./netio/
 
 # A three-member cluster on 127.0.0.1:7001-7003 (Ctrl-C stops all).

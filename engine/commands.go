@@ -113,6 +113,7 @@ func Commands() map[string]*Command {
 	add(listCommands()...)
 	add(zsetCommands()...)
 	add(geoCommands()...)
+	add(dumpCommands()...)
 	return t
 }
 
