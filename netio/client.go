@@ -96,6 +96,7 @@ type client struct {
 	now        int64       // local clock for reads of this wake-up
 	woken      atomic.Bool // a Wake is already on its way
 	ps         pushState   // Pub/Sub subscriptions and messages to push
+	monitoring atomic.Bool // MONITOR: every command is pushed here
 }
 
 // wakeup asks the event loop to flush completed slots. Many completions of

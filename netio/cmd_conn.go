@@ -25,6 +25,7 @@ func (s *Server) serverCommands() []*command {
 		srv("auth", -2, f, []string{"noscript", "loading", "stale", "fast", "no_auth"}, "connection", s.cmdAuth),
 		srv("select", 2, f, []string{"loading", "stale", "fast"}, "connection", s.cmdSelect),
 		srv("quit", -1, f, []string{"noscript", "loading", "stale", "fast", "no_auth"}, "connection", s.cmdQuit),
+		srv("monitor", 1, 0, []string{"admin", "noscript", "loading", "stale"}, "server", s.cmdMonitor),
 		srv("reset", 1, f, []string{"noscript", "loading", "stale", "fast", "no_auth"}, "connection", s.cmdReset),
 		srv("client", -2, 0, []string{"noscript", "loading", "stale"}, "connection", s.cmdClient),
 		srv("readonly", 1, f, []string{"loading", "stale", "fast"}, "cluster", s.cmdReadonly),
@@ -245,6 +246,10 @@ func (s *Server) cmdQuit(cl *client, _ [][]byte) {
 }
 
 func (s *Server) cmdReset(cl *client, _ [][]byte) {
+	if cl.monitoring.Load() {
+		cl.immediate().Error("ERR can only reset normal client connections")
+		return
+	}
 	cl.resetTxn()
 	s.dropSubscriptions(cl)
 	cl.resp3 = false
@@ -398,6 +403,9 @@ func (s *Server) clientLine(cl, self *client, selfCmd string) string {
 	subs, psubs, ssubs := cl.ps.counts[subChannel].Load(), cl.ps.counts[subPattern].Load(), cl.ps.counts[subShard].Load()
 	if subs+psubs+ssubs > 0 {
 		flags = "P"
+	}
+	if cl.monitoring.Load() {
+		flags = "O"
 	}
 	cl.infoMu.Lock()
 	name, libName, libVer := cl.name, cl.libName, cl.libVer

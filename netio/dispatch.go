@@ -136,6 +136,9 @@ func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 			return true
 		}
 	}
+	if s.monitors.n.Load() > 0 && cmd.name != "exec" && cmd.name != "monitor" && cmd.name != "neokv" {
+		s.feedMonitors(cl, argv)
+	}
 	cl.lastCmd.Store(cmd)
 	if cmd.handler != nil {
 		cmd.handler(cl, argv)

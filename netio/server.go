@@ -78,6 +78,7 @@ type Server struct {
 
 	fwd         *forwarder
 	pubsub      *pubsub
+	monitors    monitors
 	rerouting   rerouter
 	conf        runtimeConfig
 	confGen     atomic.Uint64 // bumped by CONFIG SET
@@ -270,6 +271,7 @@ func (s *Server) OnClose(c gnet.Conn, _ error) gnet.Action {
 		cl.gone.Store(true)
 		cl.dropBlocked()
 		s.dropSubscriptions(cl)
+		s.dropMonitor(cl)
 		if cl.batch != nil {
 			s.store.Submit(cl.batch)
 			cl.batch = nil

@@ -25,7 +25,8 @@ import (
 
 type queuedCmd struct {
 	cmd  *command
-	argv [][]byte
+	argv [][]byte // argv[0] lowercased: how the entry names it
+	name []byte   // the name as the client sent it (MONITOR shows it)
 }
 
 // watchEntry is a watched key and the digest read for it (nil until read;
@@ -102,7 +103,7 @@ func (s *Server) queueInMulti(cl *client, cmd *command, argv [][]byte) {
 	for i := 1; i < len(argv); i++ {
 		cp[i] = append([]byte(nil), argv[i]...)
 	}
-	cl.queued = append(cl.queued, queuedCmd{cmd: cmd, argv: cp})
+	cl.queued = append(cl.queued, queuedCmd{cmd: cmd, argv: cp, name: append([]byte(nil), argv[0]...)})
 	cl.immediate().Simple("QUEUED")
 }
 
@@ -150,6 +151,16 @@ func (s *Server) cmdExec(cl *client, _ [][]byte) {
 	}
 	queued, watched, failed := cl.queued, cl.watched, cl.multiErr
 	cl.resetTxn()
+	if s.monitors.n.Load() > 0 {
+		// As Redis shows them: the transaction's commands, then EXEC.
+		if !failed {
+			for _, q := range queued {
+				shown := append([][]byte{q.name}, q.argv[1:]...)
+				s.feedMonitors(cl, shown)
+			}
+		}
+		s.feedMonitors(cl, [][]byte{[]byte("EXEC")})
+	}
 	if failed {
 		cl.immediate().Error("EXECABORT Transaction discarded because of previous errors.")
 		return
