@@ -25,6 +25,10 @@ func (s *Server) serverCommands() []*command {
 		srv("auth", -2, f, []string{"noscript", "loading", "stale", "fast", "no_auth"}, "connection", s.cmdAuth),
 		srv("select", 2, f, []string{"loading", "stale", "fast"}, "connection", s.cmdSelect),
 		srv("quit", -1, f, []string{"noscript", "loading", "stale", "fast", "no_auth"}, "connection", s.cmdQuit),
+		srv("asking", 1, f, []string{"fast"}, "cluster", s.cmdAsking),
+		srv("role", 1, f, []string{"noscript", "loading", "stale", "fast"}, "server", s.cmdRole),
+		srv("move", 3, w|f, []string{"write", "fast"}, "generic", s.cmdMove),
+		srv("swapdb", 3, w, []string{"write", "fast"}, "server", s.cmdSwapDB),
 		srv("monitor", 1, 0, []string{"admin", "noscript", "loading", "stale"}, "server", s.cmdMonitor),
 		srv("reset", 1, f, []string{"noscript", "loading", "stale", "fast", "no_auth"}, "connection", s.cmdReset),
 		srv("client", -2, 0, []string{"noscript", "loading", "stale"}, "connection", s.cmdClient),
@@ -60,6 +64,9 @@ func (s *Server) serverCommands() []*command {
 		}
 		if c.group == "connection" {
 			c.acl = conn
+		}
+		if c.name == "move" {
+			c.first, c.last, c.step = 1, 1, 1
 		}
 	}
 	return cmds
@@ -224,6 +231,57 @@ func validClientName(b []byte) bool {
 }
 
 func (s *Server) cmdSelect(cl *client, argv [][]byte) { writeSelect(cl.immediate(), argv) }
+
+// ASKING: NeoKV never answers -ASK (a Region moves whole, by Raft), so
+// there is nothing to allow; cluster clients may still send it.
+func (s *Server) cmdAsking(cl *client, _ [][]byte) {
+	if !s.cfg.Cluster {
+		cl.immediate().Error("ERR This instance has cluster support disabled")
+		return
+	}
+	cl.immediate().OK()
+}
+
+// ROLE: every node answers as a master without replicas of its own;
+// replication is per Region (CLUSTER SHARDS shows it).
+func (s *Server) cmdRole(cl *client, _ [][]byte) {
+	w := cl.immediate()
+	w.Array(3)
+	w.BulkString("master")
+	w.Int(0)
+	w.Array(0)
+}
+
+// MOVE and SWAPDB with NeoKV's single database: the checks Redis makes,
+// then the answer for a database that does not exist.
+func (s *Server) cmdMove(cl *client, argv [][]byte) {
+	w := cl.immediate()
+	db, ok := resp.ParseInt(argv[2])
+	switch {
+	case !ok:
+		w.Error(engine.ErrNotInteger)
+	case db == 0:
+		w.Error("ERR source and destination objects are the same")
+	default:
+		w.Error(engine.ErrDBIndex)
+	}
+}
+
+func (s *Server) cmdSwapDB(cl *client, argv [][]byte) {
+	w := cl.immediate()
+	a, ok1 := resp.ParseInt(argv[1])
+	b, ok2 := resp.ParseInt(argv[2])
+	switch {
+	case !ok1:
+		w.Error("ERR invalid first DB index")
+	case !ok2:
+		w.Error("ERR invalid second DB index")
+	case a != 0 || b != 0:
+		w.Error(engine.ErrDBIndex)
+	default:
+		w.OK()
+	}
+}
 
 // writeSelect answers SELECT: there is only database 0, so selecting it
 // changes nothing.

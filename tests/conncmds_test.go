@@ -719,3 +719,26 @@ func TestShutdownCommand(t *testing.T) {
 		t.Fatalf("GET after SHUTDOWN and restart: %q", got)
 	}
 }
+
+// ASKING, ROLE, MOVE and SWAPDB answer as redis-server does where NeoKV's
+// single database allows (MOVE or SWAPDB to another database is the error
+// SELECT gives for it).
+func TestSingleDatabaseCommandsAgainstRedis(t *testing.T) {
+	neoSrv := StartServer(t)
+	logOnFailure(t, neoSrv)
+	neo, ref := Dial(t, neoSrv.Addr), Dial(t, StartRedis(t).Addr)
+	for _, args := range [][]string{
+		{"ASKING"}, {"ROLE"}, {"SET", "k", "v"}, {"MOVE", "k", "0"}, {"MOVE", "k", "x"}, {"MOVE", "k", "16"},
+		{"MOVE", "k", "-1"}, {"MOVE", "nokey", "0"}, {"SWAPDB", "0", "0"}, {"SWAPDB", "x", "1"}, {"SWAPDB", "0", "x"},
+		{"SWAPDB", "0", "16"}, {"MOVE", "k"}, {"SWAPDB", "0"}, {"ROLE", "x"},
+	} {
+		if got, want := neo.Do(args...), ref.Do(args...); got != want {
+			t.Errorf("%q: neokv %q, redis %q", args, got, want)
+		}
+	}
+	for _, args := range [][]string{{"MOVE", "k", "1"}, {"SWAPDB", "0", "1"}, {"SELECT", "1"}} {
+		if got := neo.Do(args...); got != "-ERR DB index is out of range\r\n" {
+			t.Errorf("%q: %q", args, got)
+		}
+	}
+}
