@@ -114,6 +114,7 @@ func Commands() map[string]*Command {
 	add(zsetCommands()...)
 	add(geoCommands()...)
 	add(dumpCommands()...)
+	add(sortCommands()...)
 	return t
 }
 

@@ -52,6 +52,7 @@ func FuzzCommands(f *testing.F) {
 	f.Add(seed([]string{"setbit", "b", "77", "1"}, []string{"bitpos", "b", "0", "3", "90", "bit"}, []string{"bitcount", "b", "-2", "-1", "byte"}))
 	f.Add(seed([]string{"geoadd", "g", "13.36", "38.11", "p", "15.08", "37.5", "c"}, []string{"geosearch", "g", "frommember", "p", "bybox", "400", "300", "km", "withdist", "count", "1", "any"},
 		[]string{"georadius", "g", "15", "37", "inf", "mi", "storedist", "g2"}, []string{"geohash", "g", "c"}))
+	f.Add(seed([]string{"rpush", "l", "3", "1"}, []string{"sort", "l", "by", "w_*->f", "get", "#", "get", "n_*", "limit", "0", "5", "alpha", "store", "o"}))
 	f.Add(seed([]string{"rpush", "l", "a", "b"}, []string{"dump", "l"}, []string{"restore", "l2", "0", "\x01\x01\x01a\n\x00\x8c\x1f\x9a\x8d\xd3\x04\x8a\x9e", "replace"}))
 	f.Add(seed([]string{"pfadd", "h", "a", "b"}, []string{"pfmerge", "h2", "h", "h3"}, []string{"pfcount", "h", "h2"}))
 	f.Add(seed([]string{"bitfield", "b", "overflow", "fail", "incrby", "i7", "#3", "-70", "get", "u63", "5"}, []string{"bitop", "xor", "d", "b", "b2"}))

@@ -32,5 +32,6 @@ func TestDiffCluster(t *testing.T) {
 	t.Run("hashes", func(t *testing.T) { hsRunDiffOn(t, addr, ref, hashDiffScripts) })
 	t.Run("sets", func(t *testing.T) { hsRunDiffOn(t, addr, ref, setDiffScripts) })
 	t.Run("hyperloglog", func(t *testing.T) { runDiffScriptsOn(t, addr, ref, hllDiffScripts(), false) })
+	t.Run("sort", func(t *testing.T) { runDiffScriptsOn(t, addr, ref, sortDiffScripts, false) })
 	t.Run("geo", func(t *testing.T) { runDiffScriptsOn(t, addr, ref, append(geoDiffScripts, geoGridScript()), false) })
 }
