@@ -207,6 +207,13 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) bool {
 		cl.immediate().Error(engine.ErrCrossSlot)
 		return true
 	}
+	if region == nil && d.Flags&engine.FlagReadOnly != 0 {
+		// No key in this call (OBJECT HELP, a subcommand missing its
+		// key): nothing to read from a Region; the command answers
+		// (help text, or Redis's argument error) from its arguments.
+		s.readNow(cl, d, argv, cl.immediate())
+		return true
+	}
 	if region == nil {
 		cl.immediate().Error("ERR internal: command without keys")
 		return true

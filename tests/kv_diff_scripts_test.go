@@ -767,6 +767,16 @@ LCS
 }
 
 var keyDiffScripts = []diffScript{
+	{"object-without-key", `
+OBJECT HELP
+OBJECT help
+OBJECT HELP extra
+OBJECT FOO
+OBJECT ENCODING
+OBJECT FREQ
+SET k v
+OBJECT ENCODING k
+`},
 	{"multi-keyless-and-watch", `
 # Keyless commands Redis queues in a transaction, answered in EXEC's array
 # in their place; with or without data commands beside them.
