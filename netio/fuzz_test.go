@@ -128,6 +128,11 @@ func FuzzFrontEnd(f *testing.F) {
 				if got == sent && string(buf[:n]) != "+PONG\r\n" {
 					t.Fatalf("last reply %q, want +PONG; input %q", buf[:n], req)
 				}
+				if bytes.HasPrefix(buf[:n], []byte("-ERR internal")) {
+					// An input Redis would answer reached a path NeoKV
+					// thought unreachable.
+					t.Fatalf("reply %d: %q; input %q", got+1, buf[:n], req)
+				}
 				buf = buf[n:]
 				got++
 				continue
