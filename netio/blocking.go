@@ -31,9 +31,11 @@ type blocked struct {
 	argv [][]byte // copies
 	keys []string
 	out  *slot // the client's reply slot
-	bulk bool  // BLMOVE/BRPOPLPUSH: "nothing" is a null bulk string
+	bulk bool  // BLMOVE/BRPOPLPUSH: an attempt's "nothing" is a null bulk string
 
 	resp3 bool
+	// unblockErr: CLIENT UNBLOCK ... ERROR ended the wait.
+	unblockErr bool
 
 	mu       sync.Mutex
 	pending  *attemptWriter // the attempt in flight (or last)
@@ -195,10 +197,10 @@ func (b *blocked) attemptDone() {
 	}
 	nothing := bytes.Equal(rep, []byte("*-1\r\n")) || bytes.Equal(rep, []byte("_\r\n")) || (b.bulk && bytes.Equal(rep, []byte("$-1\r\n")))
 	if !nothing || b.expired || b.cl.gone.Load() {
-		if nothing && b.bulk {
-			b.out.w.Null()
+		if nothing && b.unblockErr {
+			b.out.w.Error(errUnblocked)
 		} else if nothing {
-			b.out.w.NullArray()
+			b.out.w.NullArray() // Redis 7.0: a null array, BLMOVE's too
 		} else {
 			b.out.w.Raw(rep)
 		}
@@ -236,6 +238,64 @@ func (b *blocked) retry() {
 	b.startAttempt()
 }
 
+const errUnblocked = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+
+// clientUnblock is CLIENT UNBLOCK id [TIMEOUT|ERROR]: the client's
+// blocking command ends now as if it had timed out, or with an error. An
+// attempt in flight that finds data still answers it.
+func (s *Server) clientUnblock(argv [][]byte, w *resp.Writer) {
+	id, ok := resp.ParseInt(argv[2])
+	if !ok {
+		w.Error(engine.ErrNotInteger)
+		return
+	}
+	withErr := false
+	switch {
+	case len(argv) > 4:
+		w.Error("ERR unknown subcommand or wrong number of arguments for '" + string(argv[1]) + "'. Try CLIENT HELP.")
+		return
+	case len(argv) == 3:
+	case len(argv) == 4 && eqFoldBytes(argv[3], "timeout"):
+	case len(argv) == 4 && eqFoldBytes(argv[3], "error"):
+		withErr = true
+	default:
+		w.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+		return
+	}
+	var targets []*blocked
+	s.blockedReg.mu.Lock()
+	for _, m := range s.blockedReg.byKey {
+		for b := range m {
+			if int64(b.cl.id) == id {
+				targets = append(targets, b)
+			}
+		}
+	}
+	s.blockedReg.mu.Unlock()
+	n := 0
+	for _, b := range targets {
+		b.mu.Lock()
+		if !b.finished && !b.expired {
+			n++
+			b.unblockErr = withErr
+			b.expired = true
+			if !b.inFlight {
+				if withErr {
+					b.out.w.Error(errUnblocked)
+				} else {
+					b.out.w.NullArray()
+				}
+				b.finishLocked()
+			}
+		}
+		b.mu.Unlock()
+	}
+	if n > 0 {
+		n = 1
+	}
+	w.Int(int64(n))
+}
+
 func (b *blocked) timeout() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -246,11 +306,7 @@ func (b *blocked) timeout() {
 	if b.inFlight {
 		return // the attempt's reply decides
 	}
-	if b.bulk {
-		b.out.w.Null()
-	} else {
-		b.out.w.NullArray()
-	}
+	b.out.w.NullArray() // Redis 7.0 times BLMOVE and BRPOPLPUSH out with a null array too
 	b.finishLocked()
 }
 

@@ -335,7 +335,7 @@ func (s *Server) cmdReadwrite(cl *client, _ [][]byte) {
 // clientSubArity is Redis 7's arity of each CLIENT subcommand NeoKV has.
 var clientSubArity = map[string]int{
 	"id": 2, "getname": 2, "setname": 3, "setinfo": 4, "info": 2, "list": -2, "kill": -3,
-	"no-evict": 3, "no-touch": 3, "reply": 3, "help": 2,
+	"no-evict": 3, "no-touch": 3, "reply": 3, "help": 2, "unblock": -3,
 }
 
 // subcommandOK applies Redis 7's subcommand checks: an unknown subcommand
@@ -402,6 +402,8 @@ func (s *Server) cmdClient(cl *client, argv [][]byte) {
 		s.clientList(cl, argv, w)
 	case sub == "kill":
 		s.clientKill(cl, argv, w)
+	case sub == "unblock":
+		s.clientUnblock(argv, w)
 	case (sub == "no-evict" || sub == "no-touch") && len(argv) == 3:
 		v := strings.ToLower(string(argv[2]))
 		if v != "on" && v != "off" {

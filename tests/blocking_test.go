@@ -3,6 +3,7 @@ package tests
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,6 +123,72 @@ func TestBlockingOnFollower(t *testing.T) {
 			}
 		case <-time.After(10 * time.Second):
 			t.Fatalf("a blocked client was not woken")
+		}
+	}
+}
+
+// CLIENT UNBLOCK ends a blocked pop as a timeout or with Redis's error,
+// compared with redis-server.
+func TestClientUnblockAgainstRedis(t *testing.T) {
+	neoSrv := StartServer(t)
+	logOnFailure(t, neoSrv)
+	run := func(addr string) []string {
+		a, b := Dial(t, addr), Dial(t, addr)
+		id := strings.TrimSuffix(strings.TrimPrefix(a.Do("CLIENT", "ID"), ":"), "\r\n")
+		var out []string
+		for _, step := range []struct {
+			block  []string
+			reason []string
+		}{
+			{[]string{"BLPOP", "nolist", "0"}, nil},
+			{[]string{"BLPOP", "nolist", "0"}, []string{"TIMEOUT"}},
+			{[]string{"BLMOVE", "{b}nolist", "{b}dst", "LEFT", "RIGHT", "0"}, nil},
+			{[]string{"BZPOPMIN", "nozset", "0"}, []string{"ERROR"}},
+			{[]string{"BRPOP", "nolist", "0"}, []string{"error"}},
+		} {
+			a.Send(encodeCommand(step.block))
+			// Wait until the pop is blocked: UNBLOCK answers 1 once it is.
+			for i := 0; ; i++ {
+				got := b.Do(append([]string{"CLIENT", "UNBLOCK", id}, step.reason...)...)
+				if got == ":1\r\n" {
+					break
+				}
+				if got != ":0\r\n" || i == 500 {
+					t.Fatalf("%s: %q: CLIENT UNBLOCK: %q after %d tries (so far %q)", addr, step.block, got, i, out)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			out = append(out, a.ReadReply())
+		}
+		for _, args := range [][]string{{"CLIENT", "UNBLOCK", id}, {"CLIENT", "UNBLOCK", "x"}, {"CLIENT", "UNBLOCK", id, "BAD"},
+			{"CLIENT", "UNBLOCK"}, {"CLIENT", "UNBLOCK", id, "TIMEOUT", "x"}} {
+			out = append(out, b.Do(args...))
+		}
+		return out
+	}
+	got, want := run(neoSrv.Addr), run(StartRedis(t).Addr)
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("\n  neokv: %q\n  redis: %q", got, want)
+	}
+}
+
+// A blocking pop that times out answers what Redis 7.0 answers: a null
+// array, for BLMOVE and BRPOPLPUSH too (RESP2), and RESP3's null.
+func TestBlockingTimeoutRepliesAgainstRedis(t *testing.T) {
+	neoSrv := StartServer(t)
+	logOnFailure(t, neoSrv)
+	neo, ref := Dial(t, neoSrv.Addr), Dial(t, StartRedis(t).Addr)
+	for _, args := range [][]string{
+		{"BLPOP", "{t}x", "0.05"}, {"BLMOVE", "{t}x", "{t}y", "LEFT", "RIGHT", "0.05"}, {"BRPOPLPUSH", "{t}x", "{t}y", "0.05"},
+		{"BZPOPMIN", "{t}z", "0.05"}, {"BLMPOP", "0.05", "1", "{t}x", "LEFT"},
+		{"HELLO", "3"}, {"BLMOVE", "{t}x", "{t}y", "LEFT", "RIGHT", "0.05"}, {"BLPOP", "{t}x", "0.05"},
+	} {
+		got, want := neo.Do(args...), ref.Do(args...)
+		if args[0] == "HELLO" {
+			continue
+		}
+		if got != want {
+			t.Errorf("%q: neokv %q, redis %q", args, got, want)
 		}
 	}
 }
