@@ -123,9 +123,11 @@ func NewTransport(cfg TransportConfig) (*Transport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("raft listen on %s: %w", cfg.ListenAddr, err)
 	}
+	// Before t copies cfg: Self() must carry the store id (it once did
+	// not, and a node took its own entry in KnownPeers for another's).
+	cfg.Self.StoreID = cfg.StoreID
 	t := &Transport{cfg: cfg, log: cfg.Logger.With("component", "transport"), ln: ln, peers: map[uint64]*peer{}, stop: make(chan struct{}), conns: map[net.Conn]struct{}{},
 		info: map[uint64]PeerInfo{}, lastHeard: map[uint64]int64{}, freeFrames: make(chan []byte, 64)}
-	cfg.Self.StoreID = cfg.StoreID
 	t.info[cfg.StoreID] = cfg.Self
 	for id, addr := range cfg.Peers {
 		if id == cfg.StoreID {

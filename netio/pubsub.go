@@ -258,9 +258,14 @@ func (s *Server) publish(cl *client, argv [][]byte, shard bool) {
 			op = "spublish"
 		}
 		fwd := [][]byte{[]byte("neokv"), []byte(op), argv[1], argv[2]}
+		sent := map[string]bool{s.cfg.Addr: true, self.Addr(): true}
 		for _, node := range s.topo.Nodes() {
-			if node.StoreID != self.StoreID {
-				s.fwd.forward(node.Addr(), fwd, nil, noCompletion{})
+			// Never to this node itself (it lists itself among the nodes;
+			// compared by node id and address, as a store id of 0 once
+			// let a node send its own messages to itself) nor twice.
+			if addr := node.Addr(); node.ID != self.ID && !sent[addr] {
+				sent[addr] = true
+				s.fwd.forward(addr, fwd, nil, noCompletion{})
 			}
 		}
 	}

@@ -54,6 +54,7 @@ func tryStartCluster(t testing.TB, n int, extra ...string) (*Cluster, error) {
 		s.Addr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 		s.Args = append([]string{"--node-id", strconv.Itoa(i + 1), "--raft-addr", fmt.Sprintf("127.0.0.1:%d", raftPorts[i]),
 			"--initial-cluster", c.Initial}, extra...)
+		t.Cleanup(s.checkRaces)
 		t.Cleanup(s.Kill)
 		node := i + 1
 		t.Cleanup(func() {

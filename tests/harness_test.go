@@ -32,7 +32,13 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	neokvBin = filepath.Join(dir, "neokv")
-	build := exec.Command("go", "build", "-o", neokvBin, "../cmd/neokv")
+	args := []string{"build", "-o", neokvBin}
+	if os.Getenv("NEOKV_E2E_RACE") != "" {
+		// The servers under the race detector: a race they report fails
+		// the test that started them (see checkRaces).
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, "../cmd/neokv")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build neokv:", err)
@@ -71,6 +77,7 @@ type Server struct {
 func StartServer(t testing.TB, extra ...string) *Server {
 	t.Helper()
 	s := &Server{t: t, Dir: t.TempDir(), Args: extra}
+	t.Cleanup(s.checkRaces)
 	t.Cleanup(s.Kill)
 	for attempt := 0; ; attempt++ {
 		s.Addr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
@@ -138,6 +145,15 @@ func (s *Server) tryStart() error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("neokv did not answer PING on %s\n%s", s.Addr, s.Log())
+}
+
+// checkRaces fails the test if the server's log holds a report of the race
+// detector (a build with NEOKV_E2E_RACE set). It runs after Kill.
+func (s *Server) checkRaces() {
+	if log := s.Log(); strings.Contains(log, "WARNING: DATA RACE") {
+		i := strings.Index(log, "WARNING: DATA RACE")
+		s.t.Errorf("data race in the server at %s:\n%s", s.Addr, log[i:min(len(log), i+6000)])
+	}
 }
 
 // Log returns what the server printed so far.
