@@ -429,41 +429,38 @@ parsed:
 	execZAdd(c, zargv)
 }
 
+// geoScore is a member's score, if it has one.
+type geoScore struct {
+	score float64
+	found bool
+}
+
 // geoScores reads the scores of members of the sorted set at key (found
 // false for a member or key that is absent); ok false: an error was
 // replied.
-func (c *Ctx) geoScores(key []byte, members [][]byte, fn func(i int, score float64, found bool)) bool {
+func (c *Ctx) geoScores(key []byte, members [][]byte) ([]geoScore, bool) {
 	recs, v, done, ok := c.lzZOpen([][]byte{key})
 	if !ok {
-		return false
+		return nil, false
 	}
 	defer done()
-	var z *lzZset
-	if recs[0].live {
-		z = lzZsetOf(&recs[0])
+	out := make([]geoScore, len(members))
+	if !recs[0].live {
+		return out, true
 	}
+	z := lzZsetOf(&recs[0])
 	for i, m := range members {
-		if z == nil {
-			fn(i, 0, false)
-			continue
-		}
-		s, found := z.score(v, m)
-		fn(i, s, found)
+		out[i].score, out[i].found = z.score(v, m)
 	}
-	return true
+	return out, true
 }
 
 func execGeoPos(c *Ctx, argv [][]byte) {
-	members := argv[2:]
-	type res struct {
-		score float64
-		found bool
-	}
-	out := make([]res, len(members))
-	if !c.geoScores(argv[1], members, func(i int, score float64, found bool) { out[i] = res{score, found} }) {
+	out, ok := c.geoScores(argv[1], argv[2:])
+	if !ok {
 		return
 	}
-	c.W.Array(len(members))
+	c.W.Array(len(out))
 	for _, r := range out {
 		if !r.found {
 			c.W.NullArray()
@@ -488,35 +485,25 @@ func execGeoDist(c *Ctx, argv [][]byte) {
 		c.W.Error(ErrSyntax)
 		return
 	}
-	var pts [2][2]float64
-	missing := false
-	if !c.geoScores(argv[1], argv[2:4], func(i int, score float64, found bool) {
-		if !found {
-			missing = true
-			return
-		}
-		pts[i][0], pts[i][1] = geoDecodeScore(score)
-	}) {
+	out, ok := c.geoScores(argv[1], argv[2:4])
+	if !ok {
 		return
 	}
-	if missing {
+	if !out[0].found || !out[1].found {
 		c.W.Null()
 		return
 	}
-	c.writeDistance(geoDistance(pts[0][0], pts[0][1], pts[1][0], pts[1][1]) / conv)
+	lon1, lat1 := geoDecodeScore(out[0].score)
+	lon2, lat2 := geoDecodeScore(out[1].score)
+	c.writeDistance(geoDistance(lon1, lat1, lon2, lat2) / conv)
 }
 
 func execGeoHash(c *Ctx, argv [][]byte) {
-	members := argv[2:]
-	type res struct {
-		score float64
-		found bool
-	}
-	out := make([]res, len(members))
-	if !c.geoScores(argv[1], members, func(i int, score float64, found bool) { out[i] = res{score, found} }) {
+	out, ok := c.geoScores(argv[1], argv[2:])
+	if !ok {
 		return
 	}
-	c.W.Array(len(members))
+	c.W.Array(len(out))
 	for _, r := range out {
 		if !r.found {
 			c.W.Null()

@@ -140,6 +140,9 @@ func lower(b []byte) []byte {
 }
 
 // eqFold reports whether b equals the lowercase ASCII word s, ignoring case.
+// EqFold reports whether b equals the lowercase ASCII s, ignoring case.
+func EqFold(b []byte, s string) bool { return eqFold(b, s) }
+
 func eqFold(b []byte, s string) bool {
 	if len(b) != len(s) {
 		return false

@@ -255,8 +255,8 @@ func (s *Server) clientUnblock(argv [][]byte, w *resp.Writer) {
 		w.Error("ERR unknown subcommand or wrong number of arguments for '" + string(argv[1]) + "'. Try CLIENT HELP.")
 		return
 	case len(argv) == 3:
-	case len(argv) == 4 && eqFoldBytes(argv[3], "timeout"):
-	case len(argv) == 4 && eqFoldBytes(argv[3], "error"):
+	case len(argv) == 4 && engine.EqFold(argv[3], "timeout"):
+	case len(argv) == 4 && engine.EqFold(argv[3], "error"):
 		withErr = true
 	default:
 		w.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")

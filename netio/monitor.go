@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/neokv/neokv/engine"
 )
 
 // MONITOR streams every command this node runs to the connections that
@@ -70,8 +72,8 @@ func (s *Server) feedMonitors(cl *client, argv [][]byte) {
 	}
 	for i, a := range argv {
 		line = append(line, ' ')
-		if i >= redactFrom || (i >= 2 && eqFoldBytes(argv[0], "hello") && eqFoldBytes(argv[i-1], "auth")) ||
-			(i >= 3 && eqFoldBytes(argv[0], "hello") && eqFoldBytes(argv[i-2], "auth")) {
+		if i >= redactFrom || (i >= 2 && engine.EqFold(argv[0], "hello") && engine.EqFold(argv[i-1], "auth")) ||
+			(i >= 3 && engine.EqFold(argv[0], "hello") && engine.EqFold(argv[i-2], "auth")) {
 			line = append(line, `"(redacted)"`...)
 			continue
 		}
@@ -83,22 +85,6 @@ func (s *Server) feedMonitors(cl *client, argv [][]byte) {
 		m.push(line)
 	}
 	s.monitors.mu.Unlock()
-}
-
-func eqFoldBytes(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range b {
-		c := b[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != s[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // appendRepr is Redis's sdscatrepr: a quoted string with C escapes.
