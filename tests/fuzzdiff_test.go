@@ -76,6 +76,10 @@ var diffCmds = []string{
 	"DEL {d}a", "EXISTS {d}a", "TYPE {d}a", "RENAME {d}a", "COPY {d}a", "PERSIST {d}a", "TTL {d}l",
 	"PFADD {d}p", "PFCOUNT {d}p", "PFMERGE {d}p", "BITFIELD {d}a", "BITOP", "GEOADD {d}g", "GEOPOS {d}g",
 	"GEODIST {d}g",
+	"ZUNIONSTORE {d}y", "ZINTERSTORE {d}y", "ZDIFFSTORE {d}y", "ZUNION", "ZINTER", "ZDIFF", "ZINTERCARD",
+	"SINTERSTORE {d}y", "SUNIONSTORE {d}y", "SDIFFSTORE {d}y", "SUNION {d}s", "SDIFF {d}s", "SINTER {d}s",
+	"LMPOP", "ZMPOP", "RENAMENX {d}a", "HVALS {d}h", "ZRANGEBYLEX {d}z", "ZREVRANGE {d}z", "ZREVRANGEBYSCORE {d}z",
+	"LPUSH {d}y", "SADD {d}y", "HSET {d}y", "ZADD {d}y", "TYPE {d}y", "EXISTS {d}y", "STRLEN {d}s", "GETRANGE {d}l",
 }
 
 // diffArgs is the argument alphabet: keys of the same slot, numbers at the
@@ -98,4 +102,5 @@ var diffMaxArgs = map[string]int{"ZRANK": 1, "ZREVRANK": 1}
 
 // unorderedReply: commands whose arrays come in a hash table's order in
 // Redis (compared sorted).
-var unorderedReply = map[string]bool{"hgetall": true, "hkeys": true, "smembers": true}
+var unorderedReply = map[string]bool{"hgetall": true, "hkeys": true, "hvals": true, "smembers": true,
+	"sunion": true, "sdiff": true, "sinter": true}
