@@ -20,6 +20,13 @@ func TestClusterMixedTypesReplicasIdentical(t *testing.T) {
 	cc := c.ClusterClient(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	if err := cc.RPush(ctx, "dump-src", "a", "b", 3).Err(); err != nil {
+		t.Fatal(err)
+	}
+	dumped, err := cc.Dump(ctx, "dump-src").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -37,7 +44,7 @@ func TestClusterMixedTypesReplicasIdentical(t *testing.T) {
 				}
 				k := fmt.Sprintf("%d", rng.Intn(40))
 				var err error
-				switch rng.Intn(12) {
+				switch rng.Intn(21) {
 				case 0:
 					err = cc.Set(ctx, "s:"+k, rng.Int(), 0).Err()
 				case 1:
@@ -62,6 +69,27 @@ func TestClusterMixedTypesReplicasIdentical(t *testing.T) {
 					err = cc.Expire(ctx, "s:"+k, time.Duration(1+rng.Intn(3))*time.Second).Err()
 				case 11:
 					err = cc.Del(ctx, "s:"+k).Err()
+				// The commands added since: their apply must give every
+				// replica the same bytes too.
+				case 12:
+					err = cc.SetBit(ctx, "b:"+k, int64(rng.Intn(200)), rng.Intn(2)).Err()
+				case 13:
+					err = cc.Do(ctx, "bitfield", "b:"+k, "overflow", "sat", "incrby", "i7", fmt.Sprint(rng.Intn(64)), rng.Intn(100)-50).Err()
+				case 14:
+					err = cc.PFAdd(ctx, "{p"+k+"}a", rng.Intn(5000), rng.Intn(5000)).Err()
+				case 15:
+					err = cc.PFMerge(ctx, "{p"+k+"}m", "{p"+k+"}a", "{p"+k+"}m").Err()
+				case 16:
+					err = cc.GeoAdd(ctx, "{g"+k+"}src", &redis.GeoLocation{Name: fmt.Sprint(rng.Intn(30)),
+						Longitude: rng.Float64()*20 - 10, Latitude: rng.Float64()*20 - 10}).Err()
+				case 17:
+					err = cc.Do(ctx, "geosearchstore", "{g"+k+"}dst", "{g"+k+"}src", "fromlonlat", 0, 0, "byradius", 800, "km", "storedist").Err()
+				case 18:
+					err = cc.Do(ctx, "sort", "l:"+k, "limit", 0, 5, "alpha", "store", "l:"+k).Err()
+				case 19:
+					err = cc.Do(ctx, "restore", "r:"+k, 0, dumped, "replace").Err()
+				case 20:
+					err = cc.Do(ctx, "bitop", "xor", "{p"+k+"}x", "{p"+k+"}a", "{p"+k+"}m").Err()
 				}
 				if err == nil || err == redis.Nil {
 					mu.Lock()
