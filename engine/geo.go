@@ -156,37 +156,26 @@ func geoDecodeScore(score float64) (lon, lat float64) {
 
 func geoAlign52(h geoHash) uint64 { return h.bits << (52 - h.step*2) }
 
-func geoMoveX(h *geoHash, d int) {
+// geoMoveX and geoMoveY step a hash one box east/west or north/south
+// (Redis's geohash_move_x/_y): add or subtract one in the interleaved
+// bits of one coordinate, keeping the other's.
+func geoMoveX(h *geoHash, d int) { geoMove(h, d, 0xaaaaaaaaaaaaaaaa, 0x5555555555555555) }
+func geoMoveY(h *geoHash, d int) { geoMove(h, d, 0x5555555555555555, 0xaaaaaaaaaaaaaaaa) }
+
+func geoMove(h *geoHash, d int, moving, other uint64) {
 	if d == 0 {
 		return
 	}
-	x := h.bits & 0xaaaaaaaaaaaaaaaa
-	y := h.bits & 0x5555555555555555
-	zz := uint64(0x5555555555555555) >> (64 - h.step*2)
+	x := h.bits & moving
+	y := h.bits & other
+	zz := other >> (64 - h.step*2)
 	if d > 0 {
 		x = x + (zz + 1)
 	} else {
 		x = x | zz
 		x = x - (zz + 1)
 	}
-	x &= 0xaaaaaaaaaaaaaaaa >> (64 - h.step*2)
-	h.bits = x | y
-}
-
-func geoMoveY(h *geoHash, d int) {
-	if d == 0 {
-		return
-	}
-	x := h.bits & 0xaaaaaaaaaaaaaaaa
-	y := h.bits & 0x5555555555555555
-	zz := uint64(0xaaaaaaaaaaaaaaaa) >> (64 - h.step*2)
-	if d > 0 {
-		y = y + (zz + 1)
-	} else {
-		y = y | zz
-		y = y - (zz + 1)
-	}
-	y &= 0x5555555555555555 >> (64 - h.step*2)
+	x &= moving >> (64 - h.step*2)
 	h.bits = x | y
 }
 
