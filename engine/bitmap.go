@@ -153,7 +153,9 @@ func execGetBit(c *Ctx, argv [][]byte) {
 
 // bitRange resolves BITCOUNT's and BITPOS's start/end (bytes, or bits with
 // isBit) against a string of n bytes into an inclusive range of bits;
-// empty reports a range with nothing in it.
+// empty reports a range with nothing in it. Not lzRange: bitops.c clamps
+// a negative end to 0 (BITCOUNT k 0 -100 counts the first byte), where
+// LRANGE's range is empty.
 func bitRange(start, end int64, isBit bool, n int64) (first, last uint64, empty bool) {
 	total := n
 	if isBit {

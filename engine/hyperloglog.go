@@ -196,6 +196,16 @@ func sparseToDense(v []byte) ([]byte, bool) {
 	copy(out, v[:hllHdrSize])
 	out[4] = hllDense
 	regs := out[hllHdrSize:]
+	if !sparseEach(v, func(i int, val uint8) { denseSetReg(regs, i, val) }) {
+		return nil, false
+	}
+	return out, true
+}
+
+// sparseEach calls fn for every register a sparse value's VAL opcodes set
+// (the others are zero); false: the opcodes do not cover the registers
+// exactly (a corrupt value).
+func sparseEach(v []byte, fn func(i int, val uint8)) bool {
 	idx := 0
 	p := v[hllHdrSize:]
 	for len(p) > 0 {
@@ -205,26 +215,23 @@ func sparseToDense(v []byte) ([]byte, bool) {
 			p = p[1:]
 		case isXZero(p[0]):
 			if len(p) < 2 {
-				return nil, false
+				return false
 			}
 			idx += xzeroLen(p)
 			p = p[2:]
 		default:
 			n, val := valLen(p[0]), valValue(p[0])
 			if idx+n > hllRegisters {
-				return nil, false
+				return false
 			}
 			for ; n > 0; n-- {
-				denseSetReg(regs, idx, val)
+				fn(idx, val)
 				idx++
 			}
 			p = p[1:]
 		}
 	}
-	if idx != hllRegisters {
-		return nil, false
-	}
-	return out, true
+	return idx == hllRegisters
 }
 
 // sparseSet is Redis's hllSparseSet: raise register index to count in the
@@ -406,34 +413,11 @@ func hllMergeInto(max []uint8, v []byte) bool {
 		}
 		return true
 	}
-	idx := 0
-	p := v[hllHdrSize:]
-	for len(p) > 0 {
-		switch {
-		case isZero(p[0]):
-			idx += zeroLen(p[0])
-			p = p[1:]
-		case isXZero(p[0]):
-			if len(p) < 2 {
-				return false
-			}
-			idx += xzeroLen(p)
-			p = p[2:]
-		default:
-			n, val := valLen(p[0]), valValue(p[0])
-			if idx+n > hllRegisters {
-				return false
-			}
-			for ; n > 0; n-- {
-				if val > max[idx] {
-					max[idx] = val
-				}
-				idx++
-			}
-			p = p[1:]
+	return sparseEach(v, func(i int, val uint8) {
+		if val > max[i] {
+			max[i] = val
 		}
-	}
-	return idx == hllRegisters
+	})
 }
 
 // hllCountRegisters is Redis's hllCount over raw registers (Ertl's
