@@ -50,17 +50,23 @@ func TestPubSubCluster(t *testing.T) {
 		for si := range c.Nodes {
 			sub := Dial(t, c.Nodes[si].Addr)
 			sub.Do("SUBSCRIBE", "once")
+			// Payloads name the iteration: the previous one's messages may
+			// still be on their way to this node when it subscribes.
+			iter := fmt.Sprintf("%d.%d:", round, si)
 			for pi := range c.Nodes {
 				p := Dial(t, c.Nodes[pi].Addr)
-				p.Do("PUBLISH", "once", "from-"+c.Nodes[pi].Addr)
+				p.Do("PUBLISH", "once", iter+"from-"+c.Nodes[pi].Addr)
 				// Each node's messages travel in order: its fence comes
 				// after its message, wherever the subscriber is.
-				p.Do("PUBLISH", "once", "fence-"+c.Nodes[pi].Addr)
+				p.Do("PUBLISH", "once", iter+"fence-"+c.Nodes[pi].Addr)
 			}
 			seen := map[string]int{}
 			for fences := 0; fences < len(c.Nodes); {
 				r := sub.ReadReply()
-				payload := r[strings.LastIndex(r[:len(r)-2], "\n")+1 : len(r)-2]
+				payload, ok := strings.CutPrefix(r[strings.LastIndex(r[:len(r)-2], "\n")+1:len(r)-2], iter)
+				if !ok {
+					continue // an earlier iteration's, late
+				}
 				if strings.HasPrefix(payload, "fence-") {
 					fences++
 				}
