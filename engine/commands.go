@@ -115,6 +115,7 @@ func Commands() map[string]*Command {
 	add(geoCommands()...)
 	add(dumpCommands()...)
 	add(sortCommands()...)
+	add(streamCommands()...)
 	return t
 }
 

@@ -16,6 +16,7 @@ const (
 	TypeList   Type = 3
 	TypeSet    Type = 4
 	TypeZSet   Type = 5
+	TypeStream Type = 6
 )
 
 // Name is the TYPE command's answer.
@@ -31,6 +32,8 @@ func (t Type) Name() string {
 		return "set"
 	case TypeZSet:
 		return "zset"
+	case TypeStream:
+		return "stream"
 	}
 	return "none"
 }
@@ -48,15 +51,19 @@ func TypeByName(name []byte) (Type, bool) {
 		return TypeSet, true
 	case "zset":
 		return TypeZSet, true
+	case "stream":
+		return TypeStream, true
 	}
 	return TypeNone, false
 }
 
 // meta is a decoded metadata record. For strings, value aliases the Pebble
-// buffer it was read from; callers copy it if they keep it.
+// buffer it was read from; callers copy it if they keep it. For streams it
+// is the encoded streamState, aliased the same way.
 //
 // Encoding: type(1) expireAt(8) then, for strings, the value; for
-// collections version(8) count(8) and type-specific fields (list head/tail).
+// collections version(8) count(8) and type-specific fields (list head/tail,
+// a stream's state).
 type meta struct {
 	typ      Type
 	expireAt int64 // unix ms, 0 = no expiry
@@ -86,6 +93,13 @@ func decodeMeta(b []byte) (meta, error) {
 		}
 		m.version = binary.BigEndian.Uint64(rest)
 		m.count = binary.BigEndian.Uint64(rest[8:])
+	case TypeStream:
+		if len(rest) < 16+streamStateLen {
+			return meta{}, errCorruptMeta
+		}
+		m.version = binary.BigEndian.Uint64(rest)
+		m.count = binary.BigEndian.Uint64(rest[8:])
+		m.value = rest[16 : 16+streamStateLen]
 	case TypeList:
 		if len(rest) < 32 {
 			return meta{}, errCorruptMeta
@@ -106,6 +120,10 @@ func (m *meta) appendEncoded(dst []byte) []byte {
 	switch m.typ {
 	case TypeString:
 		dst = append(dst, m.value...)
+	case TypeStream:
+		dst = binary.BigEndian.AppendUint64(dst, m.version)
+		dst = binary.BigEndian.AppendUint64(dst, m.count)
+		dst = append(dst, m.value...) // the streamState
 	case TypeList:
 		dst = binary.BigEndian.AppendUint64(dst, m.version)
 		dst = binary.BigEndian.AppendUint64(dst, m.count)

@@ -975,6 +975,8 @@ func objectEncoding(v *hsView, r *rec) string {
 		return "raw"
 	case TypeList:
 		return "quicklist"
+	case TypeStream:
+		return "stream"
 	case TypeZSet:
 		// Member lengths are not checked: the layout is zset.go's.
 		if r.m.count <= 128 {
