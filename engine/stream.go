@@ -874,7 +874,22 @@ func xRange(c *Ctx, argv [][]byte, rev bool) {
 	c.xReplyRange(v, newXStream(r), start, end, max(count, 0), rev)
 }
 
+// XReadAttempt is the argument the front end puts after XREAD's name in
+// the attempts of a blocked XREAD (with BLOCK and its timeout removed):
+// when nothing is served, the attempt replies the IDs it compared against,
+// "$" resolved (an error reply starting with XReadResolved, then the IDs
+// separated by spaces), so that later attempts wait for entries after the
+// last ID as it was when the client blocked, as Redis does.
+const (
+	XReadAttempt  = "\x00neokv-block-attempt"
+	XReadResolved = "NEOKVRESOLVED"
+)
+
 func execXRead(c *Ctx, argv [][]byte) {
+	attempt := len(argv) > 1 && string(argv[1]) == XReadAttempt
+	if attempt {
+		argv = append(argv[:1:1], argv[2:]...)
+	}
 	count := int64(0)
 	streamsAt := 0
 	for i := 1; i < len(argv); i++ {
@@ -986,6 +1001,14 @@ func execXRead(c *Ctx, argv [][]byte) {
 	}
 	c.W.B = c.W.B[:at]
 	if served == 0 {
+		if attempt {
+			msg := []byte(XReadResolved)
+			for _, id := range ids {
+				msg = id.appendText(append(msg, ' '))
+			}
+			c.W.Error(string(msg))
+			return
+		}
 		// Blocking is the front end's; here (and inside MULTI, where
 		// Redis does not block either) nothing is a null array.
 		c.W.NullArray()

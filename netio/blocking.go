@@ -2,6 +2,7 @@ package netio
 
 import (
 	"bytes"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,7 +14,7 @@ import (
 )
 
 // Blocking commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN,
-// BZPOPMAX, BZMPOP). Each attempt is the command's non-blocking form,
+// BZPOPMAX, BZMPOP, and XREAD with BLOCK). Each attempt is the command's non-blocking form,
 // applied through Raft by the Region's leader like any write (engine's
 // BlockingCommands). When it finds nothing, the client stays blocked: its
 // reply slot stays open (so its later pipelined commands wait behind it, as
@@ -34,6 +35,10 @@ type blocked struct {
 	bulk bool  // BLMOVE/BRPOPLPUSH: an attempt's "nothing" is a null bulk string
 
 	resp3 bool
+	// xread: the attempts are XREADs whose IDs the first attempt resolves
+	// ("$" is the last ID when the client blocked); nIDs IDs end argv.
+	xread bool
+	nIDs  int
 	// unblockErr: CLIENT UNBLOCK ... ERROR ended the wait.
 	unblockErr bool
 
@@ -119,10 +124,46 @@ func timeoutArg(name string, argv [][]byte) []byte {
 	return argv[len(argv)-1]
 }
 
+// blocksWith returns the position of an XREAD's BLOCK timeout when the
+// command blocks: a valid, not negative number of milliseconds before
+// STREAMS; else -1 (the command runs once and reports any error itself,
+// in Redis's order of checks).
+func blocksWith(argv [][]byte) int {
+	for i := 1; i+1 < len(argv); i++ {
+		switch {
+		case engine.EqFold(argv[i], "block"):
+			if ms, ok := resp.ParseInt(argv[i+1]); ok && ms >= 0 {
+				return i + 1
+			}
+			return -1
+		case engine.EqFold(argv[i], "count"):
+			i++
+		default:
+			return -1
+		}
+	}
+	return -1
+}
+
 // block runs a blocking command outside MULTI.
 func (s *Server) block(cl *client, cmd *command, argv [][]byte) {
 	d := cmd.data
-	deadline, msg := engine.ParseBlockingTimeout(timeoutArg(cmd.name, argv), time.Now().UnixMilli())
+	var deadline int64
+	var msg string
+	attemptArgv := argv
+	if cmd.blockOption {
+		i := blocksWith(argv)
+		ms, _ := resp.ParseInt(argv[i])
+		// Past the end of time: Redis 7.0 blocks with no deadline.
+		if now := time.Now().UnixMilli(); ms > 0 && ms <= math.MaxInt64-now {
+			deadline = now + ms
+		}
+		// The attempts: XREAD without BLOCK, marked to resolve "$".
+		attemptArgv = append([][]byte{argv[0], []byte(engine.XReadAttempt)}, argv[1:i-1]...)
+		attemptArgv = append(attemptArgv, argv[i+1:]...)
+	} else {
+		deadline, msg = engine.ParseBlockingTimeout(timeoutArg(cmd.name, argv), time.Now().UnixMilli())
+	}
 	if msg != "" {
 		cl.immediate().Error(msg)
 		return
@@ -148,8 +189,9 @@ func (s *Server) block(cl *client, cmd *command, argv [][]byte) {
 		region = s.store.Route(0)
 	}
 	b := &blocked{s: s, cl: cl, cmd: cmd, keys: keys, out: cl.newSlot(),
-		bulk: cmd.name == "blmove" || cmd.name == "brpoplpush", resp3: cl.resp3}
-	b.argv = cloneArgv(argv)
+		bulk: cmd.name == "blmove" || cmd.name == "brpoplpush", resp3: cl.resp3,
+		xread: cmd.blockOption, nIDs: len(keys)}
+	b.argv = cloneArgv(attemptArgv)
 	b.argv[0] = cmd.nameB
 	// As in Redis, a blocked client's later commands wait for it.
 	b.out.fence = true
@@ -196,6 +238,16 @@ func (b *blocked) attemptDone() {
 		return
 	}
 	nothing := bytes.Equal(rep, []byte("*-1\r\n")) || bytes.Equal(rep, []byte("_\r\n")) || (b.bulk && bytes.Equal(rep, []byte("$-1\r\n")))
+	if b.xread && bytes.HasPrefix(rep, []byte("-"+engine.XReadResolved+" ")) {
+		// Later attempts compare against these IDs.
+		ids := bytes.Fields(bytes.TrimSuffix(rep[len(engine.XReadResolved)+2:], []byte("\r\n")))
+		if len(ids) == b.nIDs && b.nIDs <= len(b.argv) {
+			for i, id := range ids {
+				b.argv[len(b.argv)-b.nIDs+i] = bytes.Clone(id)
+			}
+		}
+		nothing = true
+	}
 	if !nothing || b.expired || b.cl.gone.Load() {
 		if nothing && b.unblockErr {
 			b.out.w.Error(errUnblocked)

@@ -39,6 +39,9 @@ type command struct {
 	// dispatch could check the connection's order (routeMoved), and EXEC
 	// overtook the commands before it across leadership moves.
 	routesInHandler bool
+	// blockOption: the command blocks when it has a valid BLOCK option
+	// (XREAD), see blocksWith.
+	blockOption bool
 }
 
 func (s *Server) commandTable() map[string]*command {
@@ -63,6 +66,7 @@ func (s *Server) commandTable() map[string]*command {
 	for _, c := range t {
 		c.nameB = []byte(c.name)
 		c.routesInHandler = c.name == "exec" || c.name == "watch" || s.blockingCmds[c.name]
+		c.blockOption = c.name == "xread"
 		if c.cmdFlags == nil {
 			c.cmdFlags = flagNames(c)
 		}
@@ -106,7 +110,7 @@ func (s *Server) lookup(name []byte) *command {
 // nothing, when the command must wait for the connection's earlier commands.
 func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 	cmd := s.lookup(argv[0])
-	if cl.fences > 0 || (cmd != nil && (cmd.barrier || cmd.routesInHandler && !cl.forwarded) && cl.waitsOnEarlier()) {
+	if cl.fences > 0 || (cmd != nil && (cmd.barrier || (cmd.routesInHandler || cmd.blockOption && blocksWith(argv) >= 0) && !cl.forwarded) && cl.waitsOnEarlier()) {
 		return false
 	}
 	s.totalCommands.Add(1)
@@ -146,7 +150,7 @@ func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 	}
 	// A forwarded attempt is answered at once: the node the client is on
 	// does the waiting (a shared forwarding link must never block).
-	if s.blockingCmds[cmd.name] && !cl.forwarded {
+	if (s.blockingCmds[cmd.name] || cmd.blockOption && blocksWith(argv) >= 0) && !cl.forwarded {
 		s.block(cl, cmd, argv)
 		return true
 	}

@@ -1,7 +1,13 @@
 package tests
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Stream scripts for the differential runner. IDs are explicit wherever
@@ -239,3 +245,115 @@ SORT {s}k3
 }
 
 func TestDiffStream(t *testing.T) { runDiffScripts(t, streamDiffScripts, false) }
+
+// checkXReadBlock checks XREAD BLOCK through the clients made by dial (one
+// per call): woken by an XADD from another client, "$" meaning the last ID
+// when the client blocked (an XADD that lands while it waits is returned,
+// not taken as the new "$"), timeouts answered with a null reply, data
+// already there answered at once.
+func checkXReadBlock(t *testing.T, dial func() *redis.Client) {
+	ctx := context.Background()
+	waiter, adder := dial(), dial()
+	key := "{xb}" + t.Name()
+	if err := adder.XAdd(ctx, &redis.XAddArgs{Stream: key, ID: "1-1", Values: []string{"old", "1"}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		v   []redis.XStream
+		err error
+	}
+	got := make(chan result, 1)
+	go func() {
+		v, err := waiter.XRead(ctx, &redis.XReadArgs{Streams: []string{key, "$"}, Block: 10 * time.Second}).Result()
+		got <- result{v, err}
+	}()
+	time.Sleep(300 * time.Millisecond)
+	if err := adder.XAdd(ctx, &redis.XAddArgs{Stream: key, ID: "2-1", Values: []string{"new", "2"}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-got:
+		if r.err != nil || len(r.v) != 1 || r.v[0].Stream != key || len(r.v[0].Messages) != 1 ||
+			r.v[0].Messages[0].ID != "2-1" || r.v[0].Messages[0].Values["new"] != "2" {
+			t.Fatalf("XREAD BLOCK $: %+v %v", r.v, r.err)
+		}
+	case <-time.After(8 * time.Second):
+		t.Fatal("XREAD BLOCK not woken by XADD")
+	}
+	// A key created while the client waits on it ("$" of a missing key is 0-0).
+	go func() {
+		v, err := waiter.XRead(ctx, &redis.XReadArgs{Streams: []string{key + "new", "$"}, Block: 10 * time.Second}).Result()
+		got <- result{v, err}
+	}()
+	time.Sleep(300 * time.Millisecond)
+	adder.XAdd(ctx, &redis.XAddArgs{Stream: key + "new", ID: "5-5", Values: []string{"a", "b"}})
+	select {
+	case r := <-got:
+		if r.err != nil || len(r.v) != 1 || r.v[0].Messages[0].ID != "5-5" {
+			t.Fatalf("XREAD BLOCK on a new key: %+v %v", r.v, r.err)
+		}
+	case <-time.After(8 * time.Second):
+		t.Fatal("XREAD BLOCK on a missing key not woken by XADD")
+	}
+	// Data already there: answered at once.
+	v, err := waiter.XRead(ctx, &redis.XReadArgs{Streams: []string{key, "0"}, Block: 5 * time.Second, Count: 1}).Result()
+	if err != nil || len(v) != 1 || v[0].Messages[0].ID != "1-1" {
+		t.Fatalf("XREAD BLOCK with data: %+v %v", v, err)
+	}
+	// Timeout: a null reply after about the time asked.
+	start := time.Now()
+	if err := waiter.XRead(ctx, &redis.XReadArgs{Streams: []string{key, "$"}, Block: 300 * time.Millisecond}).Err(); !errors.Is(err, redis.Nil) {
+		t.Fatalf("XREAD BLOCK timeout: %v", err)
+	}
+	if d := time.Since(start); d < 250*time.Millisecond || d > 5*time.Second {
+		t.Fatalf("XREAD BLOCK 300 took %v", d)
+	}
+}
+
+func TestXReadBlock(t *testing.T) {
+	srv := StartServer(t)
+	logOnFailure(t, srv)
+	for _, proto := range []int{2, 3} {
+		t.Run(fmt.Sprintf("resp%d", proto), func(t *testing.T) {
+			checkXReadBlock(t, func() *redis.Client { return srv.Client(t, proto) })
+		})
+	}
+}
+
+// A client blocked on any node is woken by an XADD through any other.
+func TestXReadBlockCluster(t *testing.T) {
+	c := StartCluster(t, 3)
+	for i := range c.Nodes {
+		t.Run(fmt.Sprintf("node%d", i+1), func(t *testing.T) {
+			n := 0
+			checkXReadBlock(t, func() *redis.Client { n++; return c.Client(t, (i+n)%len(c.Nodes)) })
+		})
+	}
+}
+
+// XREAD BLOCK's replies and errors, compared with redis-server's.
+func TestXReadBlockAgainstRedis(t *testing.T) {
+	neo, ref := StartServer(t), StartRedis(t)
+	for _, addr := range []string{neo.Addr, ref.Addr} {
+		c := Dial(t, addr)
+		c.Do("XADD", "k", "1", "f", "v")
+		c.Do("XADD", "{k}1", "1", "f", "v")
+	}
+	for _, cmd := range [][]string{
+		{"XREAD", "BLOCK", "100", "STREAMS", "k", "$"},
+		{"XREAD", "BLOCK", "100", "COUNT", "1", "STREAMS", "k", "0"},
+		{"XREAD", "COUNT", "1", "BLOCK", "0", "STREAMS", "k", "0"},
+		{"XREAD", "BLOCK", "100", "STREAMS", "{k}1", "{k}missing", "$", "$"},
+		{"XREAD", "BLOCK", "-1", "STREAMS", "k", "$"},
+		{"XREAD", "BLOCK", "x", "STREAMS", "k", "$"},
+		{"XREAD", "BLOCK", "100", "STREAMS", "k"},
+		{"XREAD", "BLOCK", "100", "STREAMS", "k", "bad"},
+		{"XREAD", "BLOCK", "100", "FOO", "STREAMS", "k", "$"},
+		{"XREAD", "BLOCK"},
+	} {
+		a, b := Dial(t, neo.Addr).Do(cmd...), Dial(t, ref.Addr).Do(cmd...)
+		if a != b {
+			t.Errorf("%q:\n  neokv: %q\n  redis: %q", cmd, a, b)
+		}
+	}
+}
