@@ -467,8 +467,12 @@ func (u usedReader) NewIterWithContext(ctx context.Context, o *pebble.IterOption
 func (r *Reader) Exec(cmd *Command, argv [][]byte, now int64, w *resp.Writer) error {
 	r.ctx.now, r.ctx.W, r.ctx.name, r.ctx.err = now, w, cmd.Name, nil
 	if cmd.Flags&FlagWrite != 0 {
-		w.Error("ERR internal: write command on the read path")
-		return nil
+		keyed := false
+		cmd.KeysOf(argv, func(int) { keyed = true })
+		if keyed || cmd.Flags&FlagKeylessReads == 0 {
+			w.Error("ERR internal: write command on the read path")
+			return nil
+		}
 	}
 	// The whole command sees one state (see DB.commitSeq).
 	db := r.db

@@ -20,6 +20,10 @@ const (
 	FlagSameSlotKeys
 	// FlagRandom: the reply may differ between calls (RANDOMKEY).
 	FlagRandom
+	// FlagKeylessReads: called without a key (HELP, a subcommand missing
+	// its arguments), the write command only reads: it answers from its
+	// arguments (XGROUP HELP).
+	FlagKeylessReads
 )
 
 // Merge says how the per-Region replies of a FlagMultiKey command combine.
@@ -116,6 +120,7 @@ func Commands() map[string]*Command {
 	add(dumpCommands()...)
 	add(sortCommands()...)
 	add(streamCommands()...)
+	add(streamGroupCommands()...)
 	return t
 }
 

@@ -11,7 +11,7 @@ import (
 )
 
 // Stream commands (XADD, XLEN, XRANGE, XREVRANGE, XDEL, XTRIM, XREAD,
-// XSETID), with Redis 7.0's replies, errors and order of checks.
+// XREADGROUP, XSETID), with Redis 7.0's replies, errors and order of checks.
 //
 // Layout: the metadata record holds the version, the entry count (XLEN)
 // and the stream's state (streamState: last generated ID, recorded first
@@ -24,8 +24,7 @@ import (
 // Departures from Redis, which stores entries in listpack nodes of up to
 // 100 entries: trimming with "~" is exact here (never more than LIMIT
 // entries), where Redis removes only whole nodes and so may keep more.
-// Consumer groups (XGROUP, XREADGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM)
-// and XINFO are not implemented yet.
+// Consumer groups and XINFO: stream_groups.go.
 //
 // A stream, unlike a list, survives becoming empty (Redis keeps it too:
 // its last ID must not go back).
@@ -150,8 +149,11 @@ func xreadKeys(argv [][]byte) []int {
 			}
 			return out
 		}
-		if eqFold(argv[i], "block") || eqFold(argv[i], "count") {
+		switch {
+		case eqFold(argv[i], "block"), eqFold(argv[i], "count"):
 			i++
+		case eqFold(argv[i], "group"):
+			i += 2
 		}
 	}
 	return nil
@@ -268,22 +270,27 @@ type xStream struct {
 	r      *rec
 	m      meta
 	st     streamState
+	base   []byte // the stream's sub-key prefix
 	prefix []byte // the entries' sub-key prefix
 	kbuf   []byte
 }
 
 func newXStream(r *rec) *xStream {
 	s := &xStream{r: r, m: r.m, st: decodeStreamState(r.m.value)}
-	s.prefix = append(appendSubPrefix(nil, r.slot, r.key, r.m.version), streamSubEntry)
+	s.setPrefixes()
 	return s
 }
 
 // xNewStream makes an empty stream at r (not live), with a fresh version.
 func (c *Ctx) xNewStream(r *rec) *xStream {
-	m := meta{typ: TypeStream, version: c.hsVersion(r)}
-	s := &xStream{r: r, m: m}
-	s.prefix = append(appendSubPrefix(nil, r.slot, r.key, m.version), streamSubEntry)
+	s := &xStream{r: r, m: meta{typ: TypeStream, version: c.hsVersion(r)}}
+	s.setPrefixes()
 	return s
+}
+
+func (s *xStream) setPrefixes() {
+	s.base = appendSubPrefix(nil, s.r.slot, s.r.key, s.m.version)
+	s.prefix = append(s.base[:len(s.base):len(s.base)], streamSubEntry)
 }
 
 func (s *xStream) entryKey(id streamID) []byte {
@@ -885,13 +892,19 @@ const (
 	XReadResolved = "NEOKVRESOLVED"
 )
 
-func execXRead(c *Ctx, argv [][]byte) {
-	attempt := len(argv) > 1 && string(argv[1]) == XReadAttempt
+func execXRead(c *Ctx, argv [][]byte)      { xRead(c, argv, false) }
+func execXReadGroup(c *Ctx, argv [][]byte) { xRead(c, argv, true) }
+
+// xRead is XREAD and XREADGROUP (Redis's xreadCommand).
+func xRead(c *Ctx, argv [][]byte, xgroup bool) {
+	attempt := !xgroup && len(argv) > 1 && string(argv[1]) == XReadAttempt
 	if attempt {
 		argv = append(argv[:1:1], argv[2:]...)
 	}
 	count := int64(0)
 	streamsAt := 0
+	var groupName, consumerName []byte
+	noack := false
 	for i := 1; i < len(argv); i++ {
 		more := len(argv) - 1 - i
 		switch {
@@ -918,15 +931,28 @@ func execXRead(c *Ctx, argv [][]byte) {
 		case eqFold(argv[i], "streams") && more > 0:
 			streamsAt = i + 1
 			if (len(argv)-streamsAt)%2 != 0 {
-				c.W.Error("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.")
+				if xgroup {
+					c.W.Error("ERR Unbalanced XREADGROUP list of streams: for each stream key an ID or '>' must be specified.")
+				} else {
+					c.W.Error("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.")
+				}
 				return
 			}
 		case eqFold(argv[i], "group") && more >= 2:
-			c.W.Error("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.")
-			return
+			if !xgroup {
+				c.W.Error("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.")
+				return
+			}
+			groupName, consumerName = argv[i+1], argv[i+2]
+			i += 2
+			continue
 		case eqFold(argv[i], "noack"):
-			c.W.Error("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.")
-			return
+			if !xgroup {
+				c.W.Error("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.")
+				return
+			}
+			noack = true
+			continue
 		default:
 			c.W.Error(ErrSyntax)
 			return
@@ -935,6 +961,10 @@ func execXRead(c *Ctx, argv [][]byte) {
 	}
 	if streamsAt == 0 {
 		c.W.Error(ErrSyntax)
+		return
+	}
+	if xgroup && groupName == nil {
+		c.W.Error("ERR Missing GROUP option for XREADGROUP")
 		return
 	}
 	n := (len(argv) - streamsAt) / 2
@@ -946,22 +976,43 @@ func execXRead(c *Ctx, argv [][]byte) {
 	}
 	defer func() { c.hsDone(v, recs, start0) }()
 	ids := make([]streamID, n)
+	groups := make([]xGroup, n)
 	for i := 0; i < n; i++ {
 		r := &recs[i]
 		if r.live && r.m.typ != TypeStream {
 			c.W.Error(ErrWrongType)
 			return
 		}
+		if xgroup {
+			found := false
+			if r.live {
+				if groups[i], found, ok = c.xGetGroup(v, newXStream(r), groupName); !ok {
+					return
+				}
+			}
+			if !found {
+				c.W.Error("NOGROUP No such key '" + string(keys[i]) + "' or consumer group '" + string(groupName) + "' in XREADGROUP with GROUP option")
+				return
+			}
+		}
 		arg := argv[streamsAt+n+i]
 		switch {
 		case len(arg) == 1 && arg[0] == '$':
+			if xgroup {
+				c.W.Error("ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.")
+				return
+			}
 			if r.live {
 				ids[i] = decodeStreamState(r.m.value).last
 			}
 			continue
 		case len(arg) == 1 && arg[0] == '>':
-			c.W.Error("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.")
-			return
+			if !xgroup {
+				c.W.Error("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.")
+				return
+			}
+			ids[i] = maxStreamID // Redis's marker for ">"
+			continue
 		}
 		id, ok := c.parseStreamID(arg, 0, true, nil)
 		if !ok {
@@ -974,25 +1025,52 @@ func execXRead(c *Ctx, argv [][]byte) {
 	var body []byte
 	for i := 0; i < n; i++ {
 		r := &recs[i]
-		if !r.live || r.m.count == 0 {
+		if !r.live {
 			continue
 		}
 		s := newXStream(r)
-		top, ok := c.xViewLastID(v, s)
-		if !ok {
-			return
+		gt := ids[i]
+		history := xgroup && gt != maxStreamID
+		if !history {
+			if s.m.count == 0 {
+				continue
+			}
+			top, ok := c.xViewLastID(v, s)
+			if !ok {
+				return
+			}
+			if xgroup {
+				gt = groups[i].last
+			}
+			if top.cmp(gt) <= 0 {
+				continue
+			}
 		}
-		if top.cmp(ids[i]) <= 0 {
-			continue
-		}
-		from := ids[i]
+		from := gt
 		from.incr()
 		mark := len(c.W.B)
 		if !c.W.RESP3 {
 			c.W.Array(2)
 		}
 		c.W.Bulk(keys[i])
-		if !c.xReplyRange(v, s, from, maxStreamID, count, false) {
+		if xgroup {
+			g := &groups[i]
+			cs, ok := c.xConsumerFor(v, s, g, consumerName)
+			if !ok {
+				return
+			}
+			cs.seen = c.now
+			if history {
+				ok = c.xReplyConsumerHistory(v, s, g, &cs, from, count)
+			} else {
+				_, ok = c.xReplyGroupRange(v, s, g, &cs, from, count, noack)
+			}
+			if !ok {
+				return
+			}
+			c.xPutConsumer(s, g.name, &cs)
+			c.xPutGroup(s, g)
+		} else if !c.xReplyRange(v, s, from, maxStreamID, count, false) {
 			return
 		}
 		body = append(body, c.W.B[mark:]...)

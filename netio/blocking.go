@@ -14,7 +14,7 @@ import (
 )
 
 // Blocking commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN,
-// BZPOPMAX, BZMPOP, and XREAD with BLOCK). Each attempt is the command's non-blocking form,
+// BZPOPMAX, BZMPOP, and XREAD and XREADGROUP with BLOCK). Each attempt is the command's non-blocking form,
 // applied through Raft by the Region's leader like any write (engine's
 // BlockingCommands). When it finds nothing, the client stays blocked: its
 // reply slot stays open (so its later pipelined commands wait behind it, as
@@ -124,7 +124,7 @@ func timeoutArg(name string, argv [][]byte) []byte {
 	return argv[len(argv)-1]
 }
 
-// blocksWith returns the position of an XREAD's BLOCK timeout when the
+// blocksWith returns the position of an XREAD's (XREADGROUP's) BLOCK timeout when the
 // command blocks: a valid, not negative number of milliseconds before
 // STREAMS; else -1 (the command runs once and reports any error itself,
 // in Redis's order of checks).
@@ -138,6 +138,9 @@ func blocksWith(argv [][]byte) int {
 			return -1
 		case engine.EqFold(argv[i], "count"):
 			i++
+		case engine.EqFold(argv[i], "group"):
+			i += 2
+		case engine.EqFold(argv[i], "noack"):
 		default:
 			return -1
 		}
@@ -158,8 +161,14 @@ func (s *Server) block(cl *client, cmd *command, argv [][]byte) {
 		if now := time.Now().UnixMilli(); ms > 0 && ms <= math.MaxInt64-now {
 			deadline = now + ms
 		}
-		// The attempts: XREAD without BLOCK, marked to resolve "$".
-		attemptArgv = append([][]byte{argv[0], []byte(engine.XReadAttempt)}, argv[1:i-1]...)
+		// The attempts: the command without BLOCK; XREAD's marked to
+		// resolve "$" (XREADGROUP's ">" is the group's position at each
+		// attempt, and any other ID answers at once).
+		attemptArgv = [][]byte{argv[0]}
+		if cmd.name == "xread" {
+			attemptArgv = append(attemptArgv, []byte(engine.XReadAttempt))
+		}
+		attemptArgv = append(attemptArgv, argv[1:i-1]...)
 		attemptArgv = append(attemptArgv, argv[i+1:]...)
 	} else {
 		deadline, msg = engine.ParseBlockingTimeout(timeoutArg(cmd.name, argv), time.Now().UnixMilli())
@@ -190,7 +199,7 @@ func (s *Server) block(cl *client, cmd *command, argv [][]byte) {
 	}
 	b := &blocked{s: s, cl: cl, cmd: cmd, keys: keys, out: cl.newSlot(),
 		bulk: cmd.name == "blmove" || cmd.name == "brpoplpush", resp3: cl.resp3,
-		xread: cmd.blockOption, nIDs: len(keys)}
+		xread: cmd.name == "xread", nIDs: len(keys)}
 	b.argv = cloneArgv(attemptArgv)
 	b.argv[0] = cmd.nameB
 	// As in Redis, a blocked client's later commands wait for it.

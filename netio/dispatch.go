@@ -66,7 +66,7 @@ func (s *Server) commandTable() map[string]*command {
 	for _, c := range t {
 		c.nameB = []byte(c.name)
 		c.routesInHandler = c.name == "exec" || c.name == "watch" || s.blockingCmds[c.name]
-		c.blockOption = c.name == "xread"
+		c.blockOption = c.name == "xread" || c.name == "xreadgroup"
 		if c.cmdFlags == nil {
 			c.cmdFlags = flagNames(c)
 		}
@@ -211,7 +211,7 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) bool {
 		cl.immediate().Error(engine.ErrCrossSlot)
 		return true
 	}
-	if region == nil && d.Flags&engine.FlagReadOnly != 0 {
+	if region == nil && d.Flags&(engine.FlagReadOnly|engine.FlagKeylessReads) != 0 {
 		// No key in this call (OBJECT HELP, a subcommand missing its
 		// key): nothing to read from a Region; the command answers
 		// (help text, or Redis's argument error) from its arguments.

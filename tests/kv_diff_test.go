@@ -3,6 +3,7 @@ package tests
 import (
 	"bufio"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 //	SET k v            compare the reply exactly
 //	? TTL k            compare only the reply's type byte (time-dependent)
 //	! KEYS *           compare after sorting the top-level array's elements
+//	~ XPENDING k g - + 9   compare with the stream times masked (maskStreamTimes)
 //	# ...              comment
 //	@resp3             (first line) both connections switch to RESP3 first
 //
@@ -53,7 +55,7 @@ func parseDiffScript(t *testing.T, name, script string) (resp3 bool, lines []dif
 			continue
 		}
 		l := diffLine{lineNo: n}
-		if line[0] == '?' || line[0] == '!' {
+		if line[0] == '?' || line[0] == '!' || line[0] == '~' {
 			l.mode = line[0]
 			line = strings.TrimSpace(line[1:])
 		}
@@ -122,6 +124,24 @@ func sortedArrayReply(t *testing.T, raw string) string {
 	return head + strings.Join(elems, "")
 }
 
+// Clock-dependent integers of stream replies: the idle time of an
+// XPENDING entry [id, consumer, idle, count] (and of XINFO STREAM FULL's
+// group pending [id, consumer, delivery time, count]), a consumer's
+// pending [id, delivery time, count], and XINFO's idle and seen-time.
+var streamTimeMasks = []*regexp.Regexp{
+	regexp.MustCompile(`(\*4\r\n\$\d+\r\n\d+-\d+\r\n\$\d+\r\n[^\r]*\r\n):\d+\r\n`),
+	regexp.MustCompile(`(\*3\r\n\$\d+\r\n\d+-\d+\r\n):\d+\r\n`),
+	regexp.MustCompile(`(\$4\r\nidle\r\n):\d+\r\n`),
+	regexp.MustCompile(`(\$9\r\nseen-time\r\n):\d+\r\n`),
+}
+
+func maskStreamTimes(raw string) string {
+	for _, re := range streamTimeMasks {
+		raw = re.ReplaceAllString(raw, "${1}:TIME\r\n")
+	}
+	return raw
+}
+
 // encodeCommand renders args as a RESP array.
 func encodeCommand(args []string) string {
 	var b strings.Builder
@@ -184,6 +204,8 @@ func runDiffScriptsOn(t *testing.T, neoAddr string, ref *RedisServer, scripts []
 					got, want = got[:1], want[:1]
 				case '!':
 					got, want = sortedArrayReply(t, got), sortedArrayReply(t, want)
+				case '~':
+					got, want = maskStreamTimes(got), maskStreamTimes(want)
 				}
 				if got != want {
 					t.Errorf("line %d: %s\n  neokv: %q\n  redis: %q", l.lineNo, fmtArgs(l.args), got, want)

@@ -242,6 +242,159 @@ XADD {s}k3 1 f v
 XRANGE {s}k3 - +
 SORT {s}k3
 `},
+	{"stream-groups", `
+XGROUP CREATE {g}s g1 $
+XGROUP CREATE {g}s g1 $ MKSTREAM
+XGROUP CREATE {g}s g1 $ MKSTREAM
+EXISTS {g}s
+XLEN {g}s
+XADD {g}s 1 a 1
+XADD {g}s 2 b 2
+XADD {g}s 3 c 3
+XGROUP CREATE {g}s g2 0
+XGROUP CREATE {g}s g3 2 ENTRIESREAD 2
+XGROUP CREATE {g}s g4 $ ENTRIESREAD -5
+XGROUP CREATE {g}s g4 $ ENTRIESREAD x
+XGROUP CREATE {g}s g4 $ FOO
+XGROUP CREATE {g}s g4 - 
+XGROUP CREATE {g}s g4 x
+XGROUP CREATE {g}missing g $
+XGROUP CREATE {g}s
+XGROUP SETID {g}s nope 0
+XGROUP CREATECONSUMER {g}s nope c
+XGROUP FOO {g}s g
+XGROUP HELP
+XGROUP
+XINFO GROUPS {g}s
+XREADGROUP GROUP g2 alice COUNT 1 STREAMS {g}s >
+XREADGROUP GROUP g2 bob STREAMS {g}s >
+XREADGROUP GROUP g2 bob STREAMS {g}s >
+XINFO GROUPS {g}s
+~ XINFO CONSUMERS {g}s g2
+XPENDING {g}s g2
+~ XPENDING {g}s g2 - + 10
+~ XPENDING {g}s g2 - + 10 bob
+~ XPENDING {g}s g2 (1 + 10
+XPENDING {g}s g2 - + 0
+XPENDING {g}s g2 - + 10 nobody
+XPENDING {g}s g2 IDLE 1000000 - + 10
+XPENDING {g}s g2 IDLE 1000000 - +
+XPENDING {g}s g2 - +
+XPENDING {g}s nope
+XPENDING {g}missing g
+XREADGROUP GROUP g2 alice STREAMS {g}s 0
+XREADGROUP GROUP g2 bob STREAMS {g}s 0
+XREADGROUP GROUP g2 bob COUNT 1 STREAMS {g}s 0
+XREADGROUP GROUP g2 bob STREAMS {g}s 2
+~ XPENDING {g}s g2 - + 10
+XACK {g}s g2 1 1 9
+XACK {g}s g2 x
+XACK {g}s nope 1
+XACK {g}missing g 1
+XPENDING {g}s g2
+XADD {g}s 4 d 4
+XREADGROUP GROUP g2 carol NOACK STREAMS {g}s >
+XPENDING {g}s g2
+XINFO GROUPS {g}s
+XDEL {g}s 2
+XREADGROUP GROUP g2 bob STREAMS {g}s 0
+XINFO GROUPS {g}s
+XCLAIM {g}s g2 dave 0 2 3
+~ XPENDING {g}s g2 - + 10
+XCLAIM {g}s g2 dave 0 3 JUSTID
+XCLAIM {g}s g2 erin 0 3 RETRYCOUNT 7 JUSTID
+~ XPENDING {g}s g2 - + 10
+XCLAIM {g}s g2 erin 0 4 FORCE JUSTID
+XCLAIM {g}s g2 erin 0 1 FORCE
+XCLAIM {g}s g2 erin 100000 3 JUSTID
+XCLAIM {g}s g2 erin x 3
+XCLAIM {g}s g2 erin 0 3 FOO
+XCLAIM {g}s g2 erin 0 3 IDLE x
+XCLAIM {g}s g2 erin 0 3 LASTID 100 JUSTID
+XINFO GROUPS {g}s
+XCLAIM {g}s nope erin 0 3
+~ XINFO CONSUMERS {g}s g2
+XGROUP DELCONSUMER {g}s g2 erin
+XGROUP DELCONSUMER {g}s g2 erin
+XGROUP CREATECONSUMER {g}s g2 frank
+XGROUP CREATECONSUMER {g}s g2 frank
+~ XINFO CONSUMERS {g}s g2
+XPENDING {g}s g2
+XGROUP SETID {g}s g2 0
+XGROUP SETID {g}s g2 $ ENTRIESREAD 3
+XGROUP SETID {g}s g2 - ENTRIESREAD x
+XGROUP SETID {g}s g2 0 FOO 1
+XINFO GROUPS {g}s
+XGROUP DESTROY {g}s g2
+XGROUP DESTROY {g}s g2
+XINFO GROUPS {g}s
+XREADGROUP GROUP g2 a STREAMS {g}s >
+XREADGROUP GROUP g1 a STREAMS {g}s $
+XREADGROUP GROUP g1 a STREAMS {g}s
+XREADGROUP STREAMS {g}s >
+XREADGROUP GROUP g1 STREAMS {g}s >
+XREAD GROUP g1 a STREAMS {g}s >
+SET {g}str x
+XGROUP CREATE {g}str g $
+XREADGROUP GROUP g a STREAMS {g}str >
+XACK {g}str g 1
+XPENDING {g}str g
+XINFO GROUPS {g}str
+XINFO STREAM {g}missing
+XINFO GROUPS {g}missing
+XINFO CONSUMERS {g}s nope
+XINFO FOO {g}s
+XINFO HELP
+`},
+	{"stream-autoclaim", `
+XADD {a}s 1 a 1
+XADD {a}s 2 b 2
+XADD {a}s 3 c 3
+XADD {a}s 4 d 4
+XGROUP CREATE {a}s g 0
+XREADGROUP GROUP g c1 STREAMS {a}s >
+XDEL {a}s 2
+XAUTOCLAIM {a}s g c2 0 0 COUNT 1
+XAUTOCLAIM {a}s g c2 0 0 COUNT 2
+XAUTOCLAIM {a}s g c2 0 0 JUSTID
+XAUTOCLAIM {a}s g c2 0 (3 JUSTID
+XAUTOCLAIM {a}s g c3 100000 0
+XPENDING {a}s g
+XAUTOCLAIM {a}s g c2 0 0 COUNT 0
+XAUTOCLAIM {a}s g c2 0 0 COUNT x
+XAUTOCLAIM {a}s g c2 x 0
+XAUTOCLAIM {a}s g c2 0 x
+XAUTOCLAIM {a}s g c2 0 0 FOO
+XAUTOCLAIM {a}s nope c2 0 0
+XAUTOCLAIM {a}missing g c2 0 0
+XINFO GROUPS {a}s
+`},
+	{"stream-info", `
+XADD {i}s 1-1 a 1
+XADD {i}s 1-2 b 2
+XADD {i}s 5-0 c 3
+XDEL {i}s 1-2
+XGROUP CREATE {i}s g 0
+XINFO STREAM {i}s
+XREADGROUP GROUP g c COUNT 1 STREAMS {i}s >
+~ XINFO STREAM {i}s FULL
+~ XINFO STREAM {i}s FULL COUNT 1
+XINFO STREAM {i}s FULL COUNT x
+XINFO STREAM {i}s FOO
+XTRIM {i}s MAXLEN 0
+XINFO STREAM {i}s
+XINFO GROUPS {i}s
+`},
+	{"stream-groups-resp3", `@resp3
+XADD {g}s 1 a 1
+XGROUP CREATE {g}s g 0
+XREADGROUP GROUP g c STREAMS {g}s >
+XREADGROUP GROUP g c STREAMS {g}s >
+XREADGROUP GROUP g c STREAMS {g}s 0
+XINFO GROUPS {g}s
+XPENDING {g}s g
+XINFO STREAM {g}s
+`},
 }
 
 func TestDiffStream(t *testing.T) { runDiffScripts(t, streamDiffScripts, false) }
