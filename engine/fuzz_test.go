@@ -57,6 +57,21 @@ func FuzzCommands(f *testing.F) {
 	f.Add(seed([]string{"pfadd", "h", "a", "b"}, []string{"pfmerge", "h2", "h", "h3"}, []string{"pfcount", "h", "h2"}))
 	f.Add(seed([]string{"bitfield", "b", "overflow", "fail", "incrby", "i7", "#3", "-70", "get", "u63", "5"}, []string{"bitop", "xor", "d", "b", "b2"}))
 	f.Add(seed([]string{"set", "n", "9"}, []string{"incrbyfloat", "n", "1e308"}, []string{"setrange", "n", "5", "x"}))
+	f.Add(seed([]string{"xadd", "x", "1-1", "f", "v"}, []string{"xadd", "x", "maxlen", "=", "2", "1-*", "g", "w", "h", ""},
+		[]string{"xrange", "x", "(1-1", "+", "count", "1"}, []string{"xrevrange", "x", "+", "-"}, []string{"xdel", "x", "1-1", "5"},
+		[]string{"xtrim", "x", "minid", "1-2"}, []string{"xsetid", "x", "9-9", "entriesadded", "7", "maxdeletedid", "2"}, []string{"xlen", "x"}))
+	f.Add(seed([]string{"xadd", "x", "1", "f", "v"}, []string{"xadd", "x", "2", "g", "w"}, []string{"xgroup", "create", "x", "g", "0", "entriesread", "0"},
+		[]string{"xreadgroup", "group", "g", "c", "count", "1", "streams", "x", ">"}, []string{"xreadgroup", "group", "g", "d", "noack", "streams", "x", ">"},
+		[]string{"xdel", "x", "1"}, []string{"xclaim", "x", "g", "e", "0", "1", "2", "idle", "5", "retrycount", "3", "force", "lastid", "9"},
+		[]string{"xautoclaim", "x", "g", "c", "0", "0", "count", "1", "justid"}, []string{"xpending", "x", "g", "idle", "0", "-", "+", "10", "e"},
+		[]string{"xack", "x", "g", "1", "2"}, []string{"xinfo", "stream", "x", "full", "count", "1"}, []string{"xinfo", "consumers", "x", "g"},
+		[]string{"xinfo", "groups", "x"}, []string{"xgroup", "delconsumer", "x", "g", "e"}, []string{"xgroup", "setid", "x", "g", "$", "entriesread", "5"}))
+	f.Add(seed([]string{"xgroup", "create", "y", "g", "$", "mkstream"}, []string{"xadd", "y", "nomkstream", "5-*", "a", "b"}, []string{"xadd", "{y}2", "3", "c", "d"},
+		[]string{"xread", "count", "2", "streams", "y", "{y}2", "0", "$"}, []string{"xreadgroup", "group", "g", "c", "streams", "y", "{y}2", ">", ">"},
+		[]string{"xread", "block", "0", "streams", "y", "$"}, []string{"copy", "y", "z"}, []string{"rename", "y", "z2"}, []string{"xgroup", "createconsumer", "z", "g", "c2"},
+		[]string{"xinfo", "stream", "z"}, []string{"xgroup", "destroy", "z", "g"}, []string{"xadd", "z", "*", "f", "v"}, []string{"dump", "z"}))
+	// Options that take every argument: no ID, no fields (was a panic).
+	f.Add(seed([]string{"xadd", "x", "maxlen", "=", "0"}, []string{"xadd", "x", "nomkstream", "minid", "1"}))
 
 	// A small bulk limit: a SETRANGE or APPEND past it is refused at once
 	// instead of building a 512 MB value.

@@ -469,11 +469,13 @@ func execXAdd(c *Ctx, argv [][]byte) {
 	if !ok {
 		return
 	}
-	fields := argv[a.nextIndex+1:]
-	if len(fields) < 2 || len(fields)%2 == 1 {
+	// The options may take every argument (XADD k MAXLEN = 1): no ID, so
+	// no fields either.
+	if n := len(argv) - a.nextIndex - 1; n < 2 || n%2 == 1 {
 		c.W.Error("ERR wrong number of arguments for 'xadd' command")
 		return
 	}
+	fields := argv[a.nextIndex+1:]
 	if a.idGiven && a.seqGiven && a.id == (streamID{}) {
 		c.W.Error(errStreamZeroID)
 		return

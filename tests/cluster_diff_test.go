@@ -34,4 +34,5 @@ func TestDiffCluster(t *testing.T) {
 	t.Run("hyperloglog", func(t *testing.T) { runDiffScriptsOn(t, addr, ref, hllDiffScripts(), false) })
 	t.Run("sort", func(t *testing.T) { runDiffScriptsOn(t, addr, ref, sortDiffScripts, false) })
 	t.Run("geo", func(t *testing.T) { runDiffScriptsOn(t, addr, ref, append(geoDiffScripts, geoGridScript()), false) })
+	t.Run("streams", func(t *testing.T) { runDiffScriptsOn(t, addr, ref, streamDiffScripts, false) })
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,6 +32,8 @@ func TestClusterMixedTypesReplicasIdentical(t *testing.T) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	ops := 0
+	const kinds = 26
+	okByKind := make([]int, kinds)
 	for w := 0; w < 6; w++ {
 		wg.Add(1)
 		go func(w int) {
@@ -44,7 +47,8 @@ func TestClusterMixedTypesReplicasIdentical(t *testing.T) {
 				}
 				k := fmt.Sprintf("%d", rng.Intn(40))
 				var err error
-				switch rng.Intn(21) {
+				kind := rng.Intn(kinds)
+				switch kind {
 				case 0:
 					err = cc.Set(ctx, "s:"+k, rng.Int(), 0).Err()
 				case 1:
@@ -90,10 +94,32 @@ func TestClusterMixedTypesReplicasIdentical(t *testing.T) {
 					err = cc.Do(ctx, "restore", "r:"+k, 0, dumped, "replace").Err()
 				case 20:
 					err = cc.Do(ctx, "bitop", "xor", "{p"+k+"}x", "{p"+k+"}a", "{p"+k+"}m").Err()
+				// Streams: auto IDs and delivery times come from the
+				// entry's clock, which every replica must store alike.
+				case 21:
+					err = cc.XAdd(ctx, &redis.XAddArgs{Stream: "x:" + k, MaxLen: 50, Values: []any{"f", rng.Int()}}).Err()
+				case 22:
+					err = cc.XGroupCreateMkStream(ctx, "x:"+k, "g", "0").Err()
+					if err != nil && strings.HasPrefix(err.Error(), "BUSYGROUP") {
+						err = nil
+					}
+				case 23:
+					err = cc.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "g", Consumer: fmt.Sprint("c", rng.Intn(3)), Streams: []string{"x:" + k, ">"}, Count: 3, Block: -1}).Err()
+					if err != nil && strings.HasPrefix(err.Error(), "NOGROUP") {
+						err = nil
+					}
+				case 24:
+					err = cc.Do(ctx, "xautoclaim", "x:"+k, "g", fmt.Sprint("c", rng.Intn(3)), 0, "0", "count", 2).Err()
+					if err != nil && strings.HasPrefix(err.Error(), "NOGROUP") {
+						err = nil
+					}
+				case 25:
+					err = cc.Do(ctx, "xack", "x:"+k, "g", fmt.Sprint(rng.Intn(1<<20))).Err()
 				}
 				if err == nil || err == redis.Nil {
 					mu.Lock()
 					ops++
+					okByKind[kind]++
 					mu.Unlock()
 				}
 			}
@@ -108,6 +134,11 @@ func TestClusterMixedTypesReplicasIdentical(t *testing.T) {
 	wg.Wait()
 	if ops < 500 {
 		t.Fatalf("only %d operations succeeded", ops)
+	}
+	for kind, n := range okByKind {
+		if n == 0 {
+			t.Fatalf("no operation of kind %d succeeded (per kind: %v)", kind, okByKind)
+		}
 	}
 	t.Logf("%d operations", ops)
 	c.WaitLeaders(20 * time.Second)

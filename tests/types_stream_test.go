@@ -135,6 +135,10 @@ XADD {s}t LIMIT 5 15 f v
 XADD {s}t MAXLEN 1 MINID 1 15 f v
 XADD {s}t MAXLEN -1 15 f v
 XADD {s}t FOO 15 f v
+XADD {s}t MAXLEN = 1
+XADD {s}t NOMKSTREAM MAXLEN 1
+XADD {s}t MINID = 1
+XADD {s}t MAXLEN ~ 1 LIMIT 5
 SET {s}str x
 XTRIM {s}str MAXLEN 1
 XTRIM {s}str FOO 1
@@ -509,4 +513,76 @@ func TestXReadBlockAgainstRedis(t *testing.T) {
 			t.Errorf("%q:\n  neokv: %q\n  redis: %q", cmd, a, b)
 		}
 	}
+}
+
+// checkXReadGroupBlock checks XREADGROUP ... BLOCK ... ">" through the
+// clients made by dial: an XADD wakes one blocked consumer of the group,
+// which then has the entry pending; two consumers blocked on one group
+// never both get the same entry; timeouts answer null.
+func checkXReadGroupBlock(t *testing.T, dial func() *redis.Client) {
+	ctx := context.Background()
+	key := "{xg}" + t.Name()
+	adder := dial()
+	if err := adder.XGroupCreateMkStream(ctx, key, "g", "$").Err(); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		who string
+		v   []redis.XStream
+		err error
+	}
+	got := make(chan result, 2)
+	for _, who := range []string{"alice", "bob"} {
+		cl := dial()
+		go func(who string) {
+			v, err := cl.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "g", Consumer: who, Streams: []string{key, ">"}, Block: 3 * time.Second}).Result()
+			got <- result{who, v, err}
+		}(who)
+	}
+	time.Sleep(400 * time.Millisecond)
+	if err := adder.XAdd(ctx, &redis.XAddArgs{Stream: key, ID: "7-1", Values: []string{"job", "1"}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	served, timedOut := "", 0
+	for i := 0; i < 2; i++ {
+		select {
+		case r := <-got:
+			switch {
+			case errors.Is(r.err, redis.Nil):
+				timedOut++
+			case r.err == nil && len(r.v) == 1 && len(r.v[0].Messages) == 1 && r.v[0].Messages[0].ID == "7-1":
+				if served != "" {
+					t.Fatalf("entry 7-1 delivered to %s and %s", served, r.who)
+				}
+				served = r.who
+			default:
+				t.Fatalf("XREADGROUP BLOCK (%s): %+v %v", r.who, r.v, r.err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a blocked XREADGROUP did not return")
+		}
+	}
+	if served == "" || timedOut != 1 {
+		t.Fatalf("served %q, timed out %d", served, timedOut)
+	}
+	p, err := adder.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: key, Group: "g", Start: "-", End: "+", Count: 10}).Result()
+	if err != nil || len(p) != 1 || p[0].ID != "7-1" || p[0].Consumer != served || p[0].RetryCount != 1 {
+		t.Fatalf("XPENDING after the blocked read: %+v %v", p, err)
+	}
+}
+
+func TestXReadGroupBlock(t *testing.T) {
+	srv := StartServer(t)
+	logOnFailure(t, srv)
+	for _, proto := range []int{2, 3} {
+		t.Run(fmt.Sprintf("resp%d", proto), func(t *testing.T) {
+			checkXReadGroupBlock(t, func() *redis.Client { return srv.Client(t, proto) })
+		})
+	}
+}
+
+func TestXReadGroupBlockCluster(t *testing.T) {
+	c := StartCluster(t, 3)
+	n := 0
+	checkXReadGroupBlock(t, func() *redis.Client { n++; return c.Client(t, n%len(c.Nodes)) })
 }
