@@ -577,6 +577,10 @@ func (s *Store) persist(work []regionMsg, out *outbox) error {
 // every core; a Region always applies on the same worker, in log order.
 func (s *Store) applyLoop(ch chan []regionMsg) {
 	applier := s.db.NewApplier(s.cfg.Commands)
+	applier.OnPanic = func(cmd string, p any, stack []byte) {
+		s.Stats.CommandPanics.Add(1)
+		s.log.Error("command panicked on apply; answered with an error (a bug: please report it)", "cmd", cmd, "panic", p, "stack", string(stack))
+	}
 	reader := s.db.NewReader()
 	for work := range ch {
 	more:

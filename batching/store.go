@@ -692,6 +692,9 @@ type Stats struct {
 	// RepliedAtCommit counts plain SETs answered when their entry
 	// committed, before it applied (see replyAtCommit).
 	RepliedAtCommit atomic.Uint64
+	// CommandPanics counts commands whose execution panicked on apply
+	// (answered with an error instead of ending the process).
+	CommandPanics atomic.Uint64
 	// Reads by the path that served them: ReadsLocal at once by the front
 	// end (a leader under a valid lease that has applied all it knows
 	// committed, or a single replica); ReadsLeaseWait by the round loop

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime/debug"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -208,6 +209,8 @@ type Applier struct {
 	argv     [][]byte
 	entries  int
 	commands int
+	// OnPanic, if set, hears of a command that panicked (see guarded).
+	OnPanic func(cmd string, p any, stack []byte)
 }
 
 // NewApplier returns an applier executing commands from table cmds.
@@ -300,7 +303,9 @@ func (a *Applier) applyCommand(sink ReplySink, i int, kind byte, argv [][]byte) 
 	}
 	if kind == KindInternal && string(argv[0]) == "exec" {
 		a.ctx.name = "exec"
-		if err := a.applyExec(argv); err != nil {
+		var err error
+		a.guarded(argv, func(*Ctx, [][]byte) { err = a.applyExec(argv) })
+		if err != nil {
 			return err
 		}
 		return a.ctx.err
@@ -311,7 +316,7 @@ func (a *Applier) applyCommand(sink ReplySink, i int, kind byte, argv [][]byte) 
 			return fmt.Errorf("unknown internal command %q: %w", argv[0], errBadEntry)
 		}
 		a.ctx.name = string(argv[0])
-		exec(&a.ctx, argv)
+		a.guarded(argv, exec)
 	} else {
 		cmd := a.cmds[string(argv[0])]
 		if cmd == nil {
@@ -319,9 +324,34 @@ func (a *Applier) applyCommand(sink ReplySink, i int, kind byte, argv [][]byte) 
 			return nil
 		}
 		a.ctx.name = cmd.Name
-		cmd.Exec(&a.ctx, argv)
+		a.guarded(argv, cmd.Exec)
 	}
 	return a.ctx.err
+}
+
+// guarded runs one command of an entry. A panic — a NeoKV bug that some
+// input reached — would otherwise end the process, and every replica
+// again each time it replays the entry: here it becomes an error reply
+// (and a call of OnPanic). The writes the command made before it panicked
+// stay in the batch; every replica runs the same code on the same input
+// and state, so they all panic at the same point and stay identical.
+func (a *Applier) guarded(argv [][]byte, exec func(*Ctx, [][]byte)) {
+	c := &a.ctx
+	start := len(c.W.B)
+	defer func() {
+		if p := recover(); p != nil {
+			c.W.B = c.W.B[:start]
+			c.W.Error(errInternalPanic(c.name))
+			if a.OnPanic != nil {
+				a.OnPanic(c.name, p, debug.Stack())
+			}
+		}
+	}()
+	exec(c, argv)
+}
+
+func errInternalPanic(name string) string {
+	return "ERR internal error in '" + name + "' (a NeoKV bug, logged by the server)"
 }
 
 // SetApplyState records a Region's apply state in the batch.
@@ -518,5 +548,17 @@ func (r *Reader) run(cmd *Command, argv [][]byte, snap uint64) {
 	c.err, c.snap, c.lookups, c.pebbleUsed, c.pebbleInFlight = nil, snap, 0, false, false
 	clear(c.fills)
 	c.fills = c.fills[:0]
+	// A panic (a NeoKV bug some input reached) answers an error and is
+	// returned by Exec for the server to log, instead of ending it.
+	start := len(c.W.B)
+	defer func() {
+		if p := recover(); p != nil {
+			c.W.B = c.W.B[:start]
+			c.W.Error(errInternalPanic(cmd.Name))
+			clear(c.fills)
+			c.fills = c.fills[:0]
+			c.err = fmt.Errorf("command %s panicked: %v\n%s", cmd.Name, p, debug.Stack())
+		}
+	}()
 	cmd.Exec(c, argv)
 }

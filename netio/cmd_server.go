@@ -805,6 +805,7 @@ func (s *Server) neokvLines() []string {
 		"applied_commands:" + strconv.FormatUint(st.AppliedCommands.Load(), 10),
 		"commands_per_apply_batch:" + ratio(st.AppliedCommands.Load(), st.ApplyBatches.Load()),
 		"replied_at_commit:" + strconv.FormatUint(st.RepliedAtCommit.Load(), 10),
+		"command_panics:" + strconv.FormatUint(st.CommandPanics.Load(), 10),
 		"reads_local:" + strconv.FormatUint(st.ReadsLocal.Load(), 10),
 		"reads_lease_wait:" + strconv.FormatUint(st.ReadsLeaseWait.Load(), 10),
 		"reads_read_index:" + strconv.FormatUint(st.ReadsReadIndex.Load(), 10),

@@ -26,6 +26,7 @@ func (s *Server) WriteMetrics(w io.Writer) {
 	counter("neokv_apply_batches_total", "Apply batches (one Pebble batch each).", st.ApplyBatches.Load())
 	counter("neokv_applied_entries_total", "Raft entries applied.", st.AppliedEntries.Load())
 	counter("neokv_applied_commands_total", "Commands applied.", st.AppliedCommands.Load())
+	counter("neokv_command_panics_total", "Commands whose execution panicked on apply (a bug; answered with an error).", st.CommandPanics.Load())
 	counter("neokv_replied_at_commit_total", "Plain SETs answered when their entry committed, before it applied.", st.RepliedAtCommit.Load())
 	counter("neokv_reads_local_total", "Reads served at once by the front end (valid lease, caught up; or a single replica).", st.ReadsLocal.Load())
 	counter("neokv_reads_lease_wait_total", "Reads served under the lease after waiting for the apply to reach the commit index.", st.ReadsLeaseWait.Load())
