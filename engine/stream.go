@@ -553,7 +553,10 @@ func (c *Ctx) xTrim(s *xStream, a *xTrimArgs) (int64, bool) {
 	}
 	var deleted int64
 	var from, to []byte
-	for valid := it.First(); valid; valid = it.Next() {
+	var points [][]byte // the first lzPointDeletes deleted, deleted one by one
+	var next streamID   // the first entry kept
+	valid := it.SeekGE(s.firstKey())
+	for ; valid; valid = it.Next() {
 		if a.limit > 0 && deleted >= a.limit {
 			break
 		}
@@ -566,6 +569,7 @@ func (c *Ctx) xTrim(s *xStream, a *xTrimArgs) (int64, bool) {
 			c.lzCorrupt(s.r.key)
 			return 0, false
 		}
+		next = id
 		if a.strategy == 'm' && id.cmp(a.minID) >= 0 {
 			break
 		}
@@ -573,23 +577,61 @@ func (c *Ctx) xTrim(s *xStream, a *xTrimArgs) (int64, bool) {
 			from = copyBytes(it.Key())
 		}
 		to = copyBytes(it.Key())
+		if deleted < lzPointDeletes {
+			points = append(points, to)
+		}
 		deleted++
 		s.m.count--
+	}
+	if valid && (a.strategy != 'm' || next.cmp(a.minID) < 0) {
+		// Stopped by LIMIT or MAXLEN before reading the key it is on.
+		if next, valid = s.idOf(it.Key()); !valid {
+			c.hsCloseIter(it)
+			c.lzCorrupt(s.r.key)
+			return 0, false
+		}
 	}
 	c.hsCloseIter(it)
 	if deleted == 0 {
 		return 0, true
 	}
-	c.setErr(c.b.DeleteRange(from, prefixEndKey(to), nil))
+	// A capped stream (XADD ... MAXLEN n) drops an entry or two per add:
+	// point deletions, not a range tombstone per add for every read and
+	// compaction to step over.
+	if deleted <= lzPointDeletes {
+		for _, k := range points {
+			c.setErr(c.b.Delete(k, nil))
+		}
+	} else {
+		c.setErr(c.b.DeleteRange(from, prefixEndKey(to), nil))
+	}
 	if s.m.count == 0 {
 		s.st.first = streamID{}
-	} else if !c.xFirstID(s) {
-		return 0, false
+	} else {
+		s.st.first = next
 	}
 	return deleted, true
 }
 
-// xFirstID sets the recorded first ID to the first entry's.
+// firstKey is where the entries start: the recorded first ID is the first
+// live entry's (XADD, XTRIM and XDEL keep it so). Seeking there, not to
+// the prefix, steps over the deletion tombstones of a capped stream or a
+// queue, which would otherwise make every trim and read of its head cost
+// all the entries ever dropped (until a compaction removes them).
+func (s *xStream) firstKey() []byte {
+	return s.entryKeyCopy(s.st.first)
+}
+
+// seekFrom is where a forward read of the entries from start begins.
+func (s *xStream) seekFrom(start streamID) []byte {
+	if start.cmp(s.st.first) < 0 {
+		start = s.st.first
+	}
+	return s.entryKeyCopy(start)
+}
+
+// xFirstID sets the recorded first ID to the first entry's at or after
+// the old one (which XDEL just deleted).
 func (c *Ctx) xFirstID(s *xStream) bool {
 	it, err := c.r.NewIter(&pebble.IterOptions{LowerBound: copyBytes(s.prefix), UpperBound: prefixEndKey(s.prefix)})
 	if err != nil {
@@ -597,7 +639,7 @@ func (c *Ctx) xFirstID(s *xStream) bool {
 		return false
 	}
 	defer c.hsCloseIter(it)
-	if !it.First() {
+	if !it.SeekGE(s.firstKey()) {
 		c.lzCorrupt(s.r.key)
 		return false
 	}
@@ -796,7 +838,7 @@ func (c *Ctx) xReplyRange(v *hsView, s *xStream, start, end streamID, count int6
 	if rev {
 		valid = it.SeekLT(prefixEndKey(hi))
 	} else {
-		valid = it.SeekGE(lo)
+		valid = it.SeekGE(s.seekFrom(start))
 	}
 	for ; valid; n++ {
 		if count > 0 && int64(n) >= count {

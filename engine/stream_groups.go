@@ -14,7 +14,7 @@ import (
 //
 // Layout, under the stream's sub-key prefix P (the entries are P 'e' ...):
 //
-//	P 'g' name                          group: last delivered ID(16), entries read(8, -1: unknown), pending(8), consumers(8)
+//	P 'g' name                          group: last delivered ID(16), entries read(8, -1: unknown), pending(8), consumers(8), first pending ID(16)
 //	P 'c' len(group)(4) group name      consumer: seen time(8), pending(8)
 //	P 'p' len(group)(4) group ms seq    pending entry: delivery time(8), delivery count(8), consumer name
 //
@@ -40,6 +40,10 @@ type xGroup struct {
 	entriesRead int64
 	pending     uint64
 	consumers   uint64
+	// firstPending is the lowest pending ID (0-0 with none): scans of the
+	// pending entries start there, past the tombstones of acknowledged
+	// ones (see xStream.firstKey).
+	firstPending streamID
 }
 
 type xConsumer struct {
@@ -85,19 +89,21 @@ func (c *Ctx) xGetGroup(v *hsView, s *xStream, name []byte) (g xGroup, found, ok
 	if !found {
 		return g, false, true
 	}
-	if len(val) != 40 {
+	if len(val) != 56 {
 		c.lzCorrupt(s.r.key)
 		return g, false, false
 	}
 	u := func(i int) uint64 { return binary.BigEndian.Uint64(val[8*i:]) }
-	return xGroup{name: copyBytes(name), last: streamID{u(0), u(1)}, entriesRead: int64(u(2)), pending: u(3), consumers: u(4)}, true, true
+	return xGroup{name: copyBytes(name), last: streamID{u(0), u(1)}, entriesRead: int64(u(2)), pending: u(3), consumers: u(4),
+		firstPending: streamID{u(5), u(6)}}, true, true
 }
 
 func (c *Ctx) xPutGroup(s *xStream, g *xGroup) {
-	val := appendStreamID(make([]byte, 0, 40), g.last)
+	val := appendStreamID(make([]byte, 0, 56), g.last)
 	for _, u := range [...]uint64{uint64(g.entriesRead), g.pending, g.consumers} {
 		val = binary.BigEndian.AppendUint64(val, u)
 	}
+	val = appendStreamID(val, g.firstPending)
 	c.setErr(c.b.Set(s.groupKey(g.name), val, nil))
 }
 
@@ -145,14 +151,16 @@ func (c *Ctx) xPutNack(s *xStream, group []byte, n *xNack) {
 	c.setErr(c.b.Set(s.nackKey(group, n.id), val, nil))
 }
 
-// xNacks reads a group's pending entries with IDs >= from (in ID order),
-// of one consumer when consumer is not nil, calling fn until it returns
-// false.
-func (c *Ctx) xNacks(v *hsView, s *xStream, group []byte, from streamID, consumer []byte, fn func(n xNack) bool) bool {
-	prefix := s.scoped(streamSubPending, group)
+// xNacks reads g's pending entries with IDs >= from (in ID order), of one
+// consumer when consumer is not nil, calling fn until it returns false.
+func (c *Ctx) xNacks(v *hsView, s *xStream, g *xGroup, from streamID, consumer []byte, fn func(n xNack) bool) bool {
+	prefix := s.scoped(streamSubPending, g.name)
 	it := v.iter(prefix)
 	if it == nil {
 		return false
+	}
+	if from.cmp(g.firstPending) < 0 {
+		from = g.firstPending
 	}
 	for valid := it.SeekGE(appendStreamID(copyBytes(prefix), from)); valid; valid = it.Next() {
 		k := it.Key()[len(prefix):]
@@ -538,7 +546,7 @@ func execXGroup(c *Ctx, argv [][]byte) {
 			return
 		}
 		var ids []streamID
-		if !c.xNacks(v, s, name, streamID{}, cs.name, func(n xNack) bool { ids = append(ids, n.id); return true }) {
+		if !c.xNacks(v, s, &g, streamID{}, cs.name, func(n xNack) bool { ids = append(ids, n.id); return true }) {
 			return
 		}
 		for _, id := range ids {
@@ -547,6 +555,9 @@ func execXGroup(c *Ctx, argv [][]byte) {
 		c.setErr(c.b.Delete(s.consumerKey(name, cs.name), nil))
 		g.pending -= uint64(len(ids))
 		g.consumers--
+		if len(ids) > 0 && !c.xSettleFirstPending(v, s, &g) {
+			return
+		}
 		c.xPutGroup(s, &g)
 		c.W.Int(int64(len(ids)))
 	}
@@ -594,6 +605,9 @@ func execXAck(c *Ctx, argv [][]byte) {
 		acked++
 	}
 	if acked > 0 {
+		if !c.xSettleFirstPending(v, s, &g) {
+			return
+		}
 		c.xPutGroup(s, &g)
 	}
 	c.W.Int(acked)
@@ -689,7 +703,7 @@ func execXPending(c *Ctx, argv [][]byte) {
 		}
 		var first, last streamID
 		n := 0
-		if !c.xNacks(v, s, g.name, streamID{}, nil, func(x xNack) bool {
+		if !c.xNacks(v, s, &g, streamID{}, nil, func(x xNack) bool {
 			if n == 0 {
 				first = x.id
 			}
@@ -729,7 +743,7 @@ func execXPending(c *Ctx, argv [][]byte) {
 		}
 	}
 	at, k := len(c.W.B), 0
-	if !c.xNacks(v, s, g.name, start, consumer, func(x xNack) bool {
+	if !c.xNacks(v, s, &g, start, consumer, func(x xNack) bool {
 		if count == 0 || x.id.cmp(end) > 0 {
 			return false
 		}
@@ -754,6 +768,9 @@ func execXPending(c *Ctx, argv [][]byte) {
 // delivery time and count already set in n.
 func (c *Ctx) xClaimOne(v *hsView, s *xStream, g *xGroup, cs *xConsumer, n *xNack, isNew bool) bool {
 	if isNew {
+		if g.pending == 0 || n.id.cmp(g.firstPending) < 0 {
+			g.firstPending = n.id
+		}
 		g.pending++
 		cs.pending++
 	} else if string(n.consumer) != string(cs.name) {
@@ -765,6 +782,27 @@ func (c *Ctx) xClaimOne(v *hsView, s *xStream, g *xGroup, cs *xConsumer, n *xNac
 	n.consumer = cs.name
 	c.xPutNack(s, g.name, n)
 	return true
+}
+
+// xSettleFirstPending moves g.firstPending to the lowest pending ID after
+// pending entries were deleted (the scan starts at the old one, so it
+// steps over each tombstone once).
+func (c *Ctx) xSettleFirstPending(v *hsView, s *xStream, g *xGroup) bool {
+	if g.pending == 0 {
+		g.firstPending = streamID{}
+		return true
+	}
+	found := false
+	if !c.xNacks(v, s, g, g.firstPending, nil, func(n xNack) bool {
+		g.firstPending, found = n.id, true
+		return false
+	}) {
+		return false
+	}
+	if !found {
+		c.lzCorrupt(s.r.key)
+	}
+	return found
 }
 
 // xConsumerFor reads consumer name of g, creating it if missing.
@@ -923,6 +961,9 @@ func execXClaim(c *Ctx, argv [][]byte) {
 	if haveConsumer {
 		c.xPutConsumer(s, g.name, &cs)
 	}
+	if !c.xSettleFirstPending(v, s, &g) {
+		return
+	}
 	c.xPutGroup(s, &g)
 	c.hsDeferredLen(at, k, false)
 }
@@ -983,7 +1024,7 @@ func execXAutoClaim(c *Ctx, argv [][]byte) {
 	// Read the candidates first: the claims write the same keys.
 	var cands []xNack
 	var next streamID
-	if !c.xNacks(v, s, g.name, start, nil, func(n xNack) bool {
+	if !c.xNacks(v, s, &g, start, nil, func(n xNack) bool {
 		if int64(len(cands)) == attempts {
 			next = n.id
 			return false
@@ -1062,6 +1103,9 @@ func execXAutoClaim(c *Ctx, argv [][]byte) {
 	}
 	if haveConsumer {
 		c.xPutConsumer(s, g.name, &cs)
+	}
+	if len(deleted) > 0 && !c.xSettleFirstPending(v, s, &g) {
+		return
 	}
 	c.xPutGroup(s, &g)
 }
@@ -1207,7 +1251,7 @@ func (c *Ctx) xInfoStream(v *hsView, s *xStream, full bool, count int64) {
 			if it == nil {
 				return
 			}
-			valid := it.First()
+			valid := it.SeekGE(s.firstKey())
 			if !first {
 				valid = it.Last()
 			}
@@ -1247,7 +1291,7 @@ func (c *Ctx) xInfoStream(v *hsView, s *xStream, full bool, count int64) {
 		c.W.Int(int64(g.pending))
 		c.W.BulkString("pending")
 		at, k := len(c.W.B), 0
-		if !c.xNacks(v, s, g.name, streamID{}, nil, func(n xNack) bool {
+		if !c.xNacks(v, s, g, streamID{}, nil, func(n xNack) bool {
 			if count > 0 && int64(k) >= count {
 				return false
 			}
@@ -1278,7 +1322,7 @@ func (c *Ctx) xInfoStream(v *hsView, s *xStream, full bool, count int64) {
 			c.W.Int(int64(cs.pending))
 			c.W.BulkString("pending")
 			at, k := len(c.W.B), 0
-			if !c.xNacks(v, s, g.name, streamID{}, cs.name, func(n xNack) bool {
+			if !c.xNacks(v, s, g, streamID{}, cs.name, func(n xNack) bool {
 				if count > 0 && int64(k) >= count {
 					return false
 				}
@@ -1309,7 +1353,7 @@ func (c *Ctx) xReplyGroupRange(v *hsView, s *xStream, g *xGroup, cs *xConsumer, 
 		val []byte
 	}
 	var entries []entry
-	for valid := it.SeekGE(s.entryKeyCopy(start)); valid; valid = it.Next() {
+	for valid := it.SeekGE(s.seekFrom(start)); valid; valid = it.Next() {
 		if count > 0 && int64(len(entries)) >= count {
 			break
 		}
@@ -1359,7 +1403,7 @@ func (c *Ctx) xReplyGroupRange(v *hsView, s *xStream, g *xGroup, cs *xConsumer, 
 // delivered once more.
 func (c *Ctx) xReplyConsumerHistory(v *hsView, s *xStream, g *xGroup, cs *xConsumer, start streamID, count int64) bool {
 	var nacks []xNack
-	if !c.xNacks(v, s, g.name, start, cs.name, func(n xNack) bool {
+	if !c.xNacks(v, s, g, start, cs.name, func(n xNack) bool {
 		if count > 0 && int64(len(nacks)) >= count {
 			return false
 		}
