@@ -780,7 +780,12 @@ func execXSetID(c *Ctx, argv [][]byte) {
 		return
 	}
 	if s.m.count > 0 {
-		top, ok := c.xLastEntryID(s)
+		v := &hsView{c: c} // at apply: reads the batch
+		top, ok := c.xViewLastID(v, s)
+		if err := v.close(); err != nil && ok {
+			c.fail(err)
+			return
+		}
 		if !ok {
 			return
 		}
@@ -802,26 +807,6 @@ func execXSetID(c *Ctx, argv [][]byte) {
 	}
 	c.xSave(s)
 	c.W.OK()
-}
-
-// xLastEntryID is the ID of the stream's last entry (Redis's
-// streamLastValidID); the stream must not be empty.
-func (c *Ctx) xLastEntryID(s *xStream) (streamID, bool) {
-	it, err := c.r.NewIter(&pebble.IterOptions{LowerBound: copyBytes(s.prefix), UpperBound: prefixEndKey(s.prefix)})
-	if err != nil {
-		c.fail(err)
-		return streamID{}, false
-	}
-	defer c.hsCloseIter(it)
-	if !it.Last() {
-		c.lzCorrupt(s.r.key)
-		return streamID{}, false
-	}
-	id, ok := s.idOf(it.Key())
-	if !ok {
-		c.lzCorrupt(s.r.key)
-	}
-	return id, ok
 }
 
 // xReplyRange replies the entries of s with IDs in [start, end], at most
@@ -1145,7 +1130,8 @@ func xRead(c *Ctx, argv [][]byte, xgroup bool) {
 	c.W.B = append(c.W.B, body...)
 }
 
-// xViewLastID is the last entry's ID read through the view.
+// xViewLastID is the last entry's ID (Redis's streamLastValidID) read
+// through the view; the stream must not be empty.
 func (c *Ctx) xViewLastID(v *hsView, s *xStream) (streamID, bool) {
 	it := v.iter(s.prefix)
 	if it == nil {

@@ -304,6 +304,28 @@ func (c *Ctx) xOpen(key []byte) (r *rec, s *xStream, v *hsView, done func(), ok 
 	return r, s, v, done, true
 }
 
+// xOpenGroup opens a stream key and one of its groups, replying NOGROUP
+// if either is missing (XPENDING, XCLAIM, XAUTOCLAIM). ok false: replied.
+func (c *Ctx) xOpenGroup(key, group []byte) (s *xStream, v *hsView, g xGroup, done func(), ok bool) {
+	_, s, v, done, ok = c.xOpen(key)
+	if !ok {
+		return nil, nil, g, nil, false
+	}
+	found := false
+	if s != nil {
+		if g, found, ok = c.xGetGroup(v, s, group); !ok {
+			done()
+			return nil, nil, g, nil, false
+		}
+	}
+	if !found {
+		c.W.Error(errNoGroup(key, group))
+		done()
+		return nil, nil, g, nil, false
+	}
+	return s, v, g, done, true
+}
+
 func errNoGroup(key, group []byte) string {
 	return "NOGROUP No such key '" + string(key) + "' or consumer group '" + string(group) + "'"
 }
@@ -675,22 +697,11 @@ func execXPending(c *Ctx, argv [][]byte) {
 			consumer = argv[at+3]
 		}
 	}
-	_, s, v, done, ok := c.xOpen(argv[1])
+	s, v, g, done, ok := c.xOpenGroup(argv[1], argv[2])
 	if !ok {
 		return
 	}
 	defer done()
-	var g xGroup
-	found := false
-	if s != nil {
-		if g, found, ok = c.xGetGroup(v, s, argv[2]); !ok {
-			return
-		}
-	}
-	if !found {
-		c.W.Error(errNoGroup(argv[1], argv[2]))
-		return
-	}
 	var idb [41]byte
 	if justInfo {
 		c.W.Array(4)
@@ -819,22 +830,11 @@ func (c *Ctx) xConsumerFor(v *hsView, s *xStream, g *xGroup, name []byte) (xCons
 }
 
 func execXClaim(c *Ctx, argv [][]byte) {
-	_, s, v, done, ok := c.xOpen(argv[1])
+	s, v, g, done, ok := c.xOpenGroup(argv[1], argv[2])
 	if !ok {
 		return
 	}
 	defer done()
-	var g xGroup
-	found := false
-	if s != nil {
-		if g, found, ok = c.xGetGroup(v, s, argv[2]); !ok {
-			return
-		}
-	}
-	if !found {
-		c.W.Error(errNoGroup(argv[1], argv[2]))
-		return
-	}
 	minIdle, ok := resp.ParseInt(argv[4])
 	if !ok {
 		c.W.Error("ERR Invalid min-idle-time argument for XCLAIM")
@@ -1003,22 +1003,11 @@ func execXAutoClaim(c *Ctx, argv [][]byte) {
 			return
 		}
 	}
-	_, s, v, done, ok := c.xOpen(argv[1])
+	s, v, g, done, ok := c.xOpenGroup(argv[1], argv[2])
 	if !ok {
 		return
 	}
 	defer done()
-	var g xGroup
-	found := false
-	if s != nil {
-		if g, found, ok = c.xGetGroup(v, s, argv[2]); !ok {
-			return
-		}
-	}
-	if !found {
-		c.W.Error(errNoGroup(argv[1], argv[2]))
-		return
-	}
 	attempts := count * 10
 	now := c.now
 	// Read the candidates first: the claims write the same keys.
