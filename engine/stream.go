@@ -173,29 +173,7 @@ func parseStreamUint(b []byte) (uint64, bool) {
 	for len(s) > 0 && isSpaceByte(s[0]) {
 		s = s[1:]
 	}
-	neg := false
-	if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
-		neg = s[0] == '-'
-		s = s[1:]
-	}
-	if len(s) == 0 {
-		return 0, false
-	}
-	var v uint64
-	for _, ch := range s {
-		if ch < '0' || ch > '9' {
-			return 0, false
-		}
-		d := uint64(ch - '0')
-		if v > (math.MaxUint64-d)/10 {
-			return 0, false // ERANGE
-		}
-		v = v*10 + d
-	}
-	if neg {
-		v = -v
-	}
-	return v, true
+	return parseStrtoull(s)
 }
 
 // parseStreamID is Redis's streamGenericParseIDOrReply: "-" and "+" (unless

@@ -667,8 +667,15 @@ func hsParseCursor(b []byte) (uint64, bool) {
 	if isSpaceByte(b[0]) {
 		return 0, false
 	}
-	s, neg := b, false
-	if s[0] == '+' || s[0] == '-' {
+	return parseStrtoull(b)
+}
+
+// parseStrtoull is what C's strtoull(s, &end, 10) accepts when end must
+// reach the end of s (leading space aside, which callers decide on): an
+// optional sign, at least one decimal digit, no overflow; "-n" is 2^64-n.
+func parseStrtoull(s []byte) (uint64, bool) {
+	neg := false
+	if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
 		neg = s[0] == '-'
 		s = s[1:]
 	}
@@ -682,7 +689,7 @@ func hsParseCursor(b []byte) (uint64, bool) {
 		}
 		d := uint64(ch - '0')
 		if v > (math.MaxUint64-d)/10 {
-			return 0, false
+			return 0, false // ERANGE
 		}
 		v = v*10 + d
 	}
