@@ -377,8 +377,9 @@ func (a *Applier) TruncateLog(region, upTo uint64) error {
 	return a.b.DeleteRange(appendRaftLogKey(nil, region, 0), appendRaftLogKey(nil, region, upTo+1), nil)
 }
 
-// Written returns the keys the batch changed so far (copies; valid until
-// the next Commit), for waking clients blocked on them.
+// Written returns the keys the batch changed so far, for waking clients
+// blocked on them. They stay valid after Commit until the next command is
+// applied, which reuses their buffer.
 func (a *Applier) Written() [][]byte { return a.ctx.written }
 
 // releaseKeyWriters ends the batch's hold on the key filter (see
@@ -442,6 +443,11 @@ func (a *Applier) Commit() error {
 	}
 	clear(a.ctx.written)
 	a.ctx.written = a.ctx.written[:0]
+	if cap(a.ctx.writtenBuf) > 1<<20 {
+		a.ctx.writtenBuf = nil // one huge batch does not pin its keys' size
+	} else {
+		a.ctx.writtenBuf = a.ctx.writtenBuf[:0]
+	}
 	// Reset keeps the batch's buffer; a batch that grew huge is dropped
 	// instead so one large write does not pin memory forever.
 	if a.b.Len() > 64<<20 {

@@ -40,6 +40,9 @@ type Ctx struct {
 	deltas  *slotDeltas
 	cache   *rowCache
 	written [][]byte // apply: keys this batch wrote (staged in the cache)
+	// writtenBuf holds the bytes of written's keys: one buffer per batch
+	// instead of an allocation per write.
+	writtenBuf []byte
 	// pub is the apply batch's publication, for the writes it stages;
 	// flushedRange: the batch deletes a range of keys (see DB.commitSeq).
 	pub          *batchPub
@@ -273,7 +276,9 @@ func (c *Ctx) stageWrite(r *rec, record []byte) {
 		absent := r.absentCommitted && !r.physical && !c.flushedRange
 		c.cache.stage(r.key, record, absent, c.batchPub())
 	}
-	c.written = append(c.written, copyBytes(r.key))
+	start := len(c.writtenBuf)
+	c.writtenBuf = append(c.writtenBuf, r.key...)
+	c.written = append(c.written, c.writtenBuf[start:len(c.writtenBuf):len(c.writtenBuf)])
 }
 
 // batchPub returns the apply batch's publication, made on first use.
