@@ -114,6 +114,7 @@ func Commands() map[string]*Command {
 	add(hashCommands()...)
 	add(setCommands()...)
 	add(objectCommands()...)
+	add(memoryCommands()...)
 	add(listCommands()...)
 	add(zsetCommands()...)
 	add(geoCommands()...)

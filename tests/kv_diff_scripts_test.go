@@ -767,6 +767,26 @@ LCS
 }
 
 var keyDiffScripts = []diffScript{
+	{"memory-errors-and-nulls", `
+# Sizes differ from Redis's (NeoKV counts stored records): only the
+# replies both must agree on.
+MEMORY
+MEMORY FOO
+MEMORY HELP
+MEMORY help extra
+MEMORY USAGE
+MEMORY USAGE nokey
+MEMORY USAGE nokey SAMPLES 3
+MEMORY USAGE nokey SAMPLES x
+MEMORY USAGE nokey SAMPLES -1
+MEMORY USAGE nokey SAMPLES
+MEMORY USAGE nokey FOO 1
+MEMORY STATS extra
+MEMORY DOCTOR extra
+MEMORY PURGE extra
+MEMORY MALLOC-STATS extra
+MEMORY PURGE
+`},
 	{"object-without-key", `
 OBJECT HELP
 OBJECT help
