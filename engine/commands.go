@@ -135,3 +135,31 @@ func internalCommands() map[string]func(c *Ctx, argv [][]byte) {
 		"checksum":   execChecksum,
 	}
 }
+
+// containerSub checks a container command's subcommand and its arity
+// (Redis's subcommand table) and answers HELP with help; ok false:
+// replied.
+func (c *Ctx) containerSub(argv [][]byte, container string, arities map[string]int, help []string) (string, bool) {
+	sub := string(lower(argv[1]))
+	arity, known := arities[sub]
+	if !known {
+		s := argv[1]
+		if len(s) > 128 {
+			s = s[:128]
+		}
+		c.W.Error("ERR unknown subcommand '" + string(s) + "'. Try " + container + " HELP.")
+		return "", false
+	}
+	if (arity > 0 && len(argv) != arity) || len(argv) < -arity {
+		c.W.Error("ERR wrong number of arguments for '" + string(lower([]byte(container))) + "|" + sub + "' command")
+		return "", false
+	}
+	if sub == "help" {
+		c.W.Array(len(help))
+		for _, l := range help {
+			c.W.Simple(l)
+		}
+		return "", false
+	}
+	return sub, true
+}

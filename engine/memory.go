@@ -53,37 +53,28 @@ var memoryHelp = []string{
 	"    Prints this help.",
 }
 
+// memoryArities are MEMORY's subcommands and their arities.
+var memoryArities = map[string]int{"usage": -3, "doctor": 2, "malloc-stats": 2, "purge": 2, "stats": 2, "help": 2}
+
 func execMemory(c *Ctx, argv [][]byte) {
-	sub := argv[1]
-	switch {
-	case eqFold(sub, "usage") && len(argv) >= 3:
+	sub, ok := c.containerSub(argv, "MEMORY", memoryArities, memoryHelp)
+	if !ok {
+		return
+	}
+	switch sub {
+	case "usage":
 		memoryUsage(c, argv)
-	case eqFold(sub, "usage"):
-		c.W.Error("ERR wrong number of arguments for 'memory|usage' command")
-	case eqFold(sub, "help") && len(argv) == 2:
-		c.W.Array(len(memoryHelp))
-		for _, l := range memoryHelp {
-			c.W.Simple(l)
-		}
-	case eqFold(sub, "doctor") && len(argv) == 2:
+	case "doctor":
 		st := c.db.RowCacheStats()
 		c.W.BulkString("Sam, I detected no memory issues in this instance: NeoKV keeps its data in " +
 			"Pebble on disk; in memory are the memtables, the block cache and the row cache (" +
 			strconv.FormatInt(st.Bytes, 10) + " bytes in " + strconv.FormatInt(st.Entries, 10) + " records now).")
-	case eqFold(sub, "malloc-stats") && len(argv) == 2:
+	case "malloc-stats":
 		c.W.BulkString("Stats not supported for the current allocator")
-	case eqFold(sub, "purge") && len(argv) == 2:
+	case "purge":
 		c.W.Simple("OK")
-	case eqFold(sub, "stats") && len(argv) == 2:
+	case "stats":
 		memoryStats(c)
-	case eqFold(sub, "help"), eqFold(sub, "doctor"), eqFold(sub, "malloc-stats"), eqFold(sub, "purge"), eqFold(sub, "stats"):
-		c.W.Error("ERR wrong number of arguments for 'memory|" + string(lower(sub)) + "' command")
-	default:
-		s := sub
-		if len(s) > 128 {
-			s = s[:128]
-		}
-		c.W.Error("ERR unknown subcommand '" + string(s) + "'. Try MEMORY HELP.")
 	}
 }
 

@@ -382,36 +382,12 @@ var xinfoHelp = []string{
 	"    Prints this help.",
 }
 
-// containerSub checks a container command's subcommand and its arity
-// (Redis's subcommand table); ok false: replied.
-func (c *Ctx) containerSub(argv [][]byte, container string, arities map[string]int) (string, bool) {
-	sub := string(lower(argv[1]))
-	arity, known := arities[sub]
-	if !known {
-		s := argv[1]
-		if len(s) > 128 {
-			s = s[:128]
-		}
-		c.W.Error("ERR unknown subcommand '" + string(s) + "'. Try " + container + " HELP.")
-		return "", false
-	}
-	if (arity > 0 && len(argv) != arity) || len(argv) < -arity {
-		c.W.Error("ERR wrong number of arguments for '" + string(lower([]byte(container))) + "|" + sub + "' command")
-		return "", false
-	}
-	if sub == "help" {
-		help := xgroupHelp
-		if container == "XINFO" {
-			help = xinfoHelp
-		}
-		c.W.Array(len(help))
-		for _, l := range help {
-			c.W.Simple(l)
-		}
-		return "", false
-	}
-	return sub, true
-}
+// The arities of XGROUP's and XINFO's subcommands (Redis's subcommand
+// tables: negative means at least).
+var (
+	xgroupArities = map[string]int{"create": -5, "setid": -5, "destroy": 4, "createconsumer": 5, "delconsumer": 5, "help": 2}
+	xinfoArities  = map[string]int{"consumers": 4, "groups": 3, "stream": -3, "help": 2}
+)
 
 // xSubcommandSyntax is Redis's addReplySubcommandSyntaxError.
 func (c *Ctx) xSubcommandSyntax(argv [][]byte) {
@@ -435,7 +411,7 @@ func (c *Ctx) xEntriesReadArg(b []byte) (int64, bool) {
 }
 
 func execXGroup(c *Ctx, argv [][]byte) {
-	sub, ok := c.containerSub(argv, "XGROUP", map[string]int{"create": -5, "setid": -5, "destroy": 4, "createconsumer": 5, "delconsumer": 5, "help": 2})
+	sub, ok := c.containerSub(argv, "XGROUP", xgroupArities, xgroupHelp)
 	if !ok {
 		return
 	}
@@ -1100,7 +1076,7 @@ func execXAutoClaim(c *Ctx, argv [][]byte) {
 }
 
 func execXInfo(c *Ctx, argv [][]byte) {
-	sub, ok := c.containerSub(argv, "XINFO", map[string]int{"consumers": 4, "groups": 3, "stream": -3, "help": 2})
+	sub, ok := c.containerSub(argv, "XINFO", xinfoArities, xinfoHelp)
 	if !ok {
 		return
 	}

@@ -897,6 +897,9 @@ func objectCommands() []*Command {
 	}}
 }
 
+// objectArities are OBJECT's subcommands and their arities.
+var objectArities = map[string]int{"encoding": 3, "refcount": 3, "idletime": 3, "freq": 3, "help": 2}
+
 var objectHelp = []string{
 	"OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
 	"ENCODING <key>",
@@ -916,29 +919,8 @@ var objectHelp = []string{
 }
 
 func execObject(c *Ctx, argv [][]byte) {
-	sub := argv[1]
-	switch {
-	case eqFold(sub, "help"):
-		if len(argv) != 2 {
-			c.W.Error("ERR wrong number of arguments for 'object|help' command")
-			return
-		}
-		c.W.Array(len(objectHelp))
-		for _, l := range objectHelp {
-			c.W.Simple(l)
-		}
-		return
-	case eqFold(sub, "encoding"), eqFold(sub, "refcount"), eqFold(sub, "idletime"), eqFold(sub, "freq"):
-		if len(argv) != 3 {
-			c.W.Error("ERR wrong number of arguments for 'object|" + string(lower(sub)) + "' command")
-			return
-		}
-	default:
-		s := sub
-		if len(s) > 128 {
-			s = s[:128]
-		}
-		c.W.Error("ERR unknown subcommand '" + string(s) + "'. Try OBJECT HELP.")
+	sub, ok := c.containerSub(argv, "OBJECT", objectArities, objectHelp)
+	if !ok {
 		return
 	}
 	start := len(c.W.B)
@@ -952,17 +934,17 @@ func execObject(c *Ctx, argv [][]byte) {
 		c.W.Null()
 		return
 	}
-	switch {
-	case eqFold(sub, "refcount"):
+	switch sub {
+	case "refcount":
 		// Redis shares the objects of the integers 0..9999.
 		if n, ok := resp.ParseInt(r.m.value); r.m.typ == TypeString && ok && n >= 0 && n < 10000 && len(r.m.value) <= 20 {
 			c.W.Int(math.MaxInt32)
 		} else {
 			c.W.Int(1)
 		}
-	case eqFold(sub, "idletime"):
+	case "idletime":
 		c.W.Int(0) // access times are not tracked
-	case eqFold(sub, "freq"):
+	case "freq":
 		c.W.Error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
 	default:
 		c.W.BulkString(objectEncoding(v, r))
