@@ -324,7 +324,13 @@ func (a *Applier) applyCommand(sink ReplySink, i int, kind byte, argv [][]byte) 
 			return nil
 		}
 		a.ctx.name = cmd.Name
-		a.guarded(argv, cmd.Exec)
+		if cmd.Flags&FlagFast != 0 {
+			a.guarded(argv, cmd.Exec)
+		} else {
+			began := a.db.Slow.Start()
+			a.guarded(argv, cmd.Exec)
+			a.db.Slow.Done(began, argv)
+		}
 	}
 	return a.ctx.err
 }
@@ -512,6 +518,9 @@ func (r *Reader) Exec(cmd *Command, argv [][]byte, now int64, w *resp.Writer) er
 	}
 	// The whole command sees one state (see DB.commitSeq).
 	db := r.db
+	if cmd.Flags&FlagFast == 0 {
+		defer db.Slow.Done(db.Slow.Start(), argv)
+	}
 	start := len(w.B)
 	snap := db.commitSeq.Load()
 	r.run(cmd, argv, snap)

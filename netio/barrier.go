@@ -13,7 +13,12 @@ import (
 // the node may follow some Regions: it first does a ReadIndex on every
 // Region (all in one round) and runs the read once each is applied up to
 // its index, so the answer includes every write acknowledged before.
-func (s *Server) keyspaceRead(cl *client, argv [][]byte, fn func(w *resp.Writer, argv [][]byte)) {
+func (s *Server) keyspaceRead(cl *client, argv [][]byte, read func(w *resp.Writer, argv [][]byte)) {
+	fn := func(w *resp.Writer, argv [][]byte) {
+		// KEYS and SCAN are the classic SLOWLOG entries.
+		defer s.db.Slow.Done(s.db.Slow.Start(), argv)
+		read(w, argv)
+	}
 	if !s.cfg.Cluster {
 		w := cl.immediate()
 		s.db.ReadSettled(w, func() { fn(w, argv) })

@@ -402,8 +402,25 @@ func (s *Server) configSet(name, value string) string {
 			return bad("argument must be between 0 and 2147483647 inclusive")
 		}
 		s.conf.timeout = int(v)
+	case "slowlog-log-slower-than":
+		v, err := strconv.ParseInt(value, 10, 64)
+		if err != nil {
+			return bad("argument couldn't be parsed into an integer")
+		}
+		s.db.Slow.SetThreshold(v)
+		s.conf.extra[name] = value
+	case "slowlog-max-len":
+		v, err := strconv.ParseInt(value, 10, 64)
+		if err != nil {
+			return bad("argument couldn't be parsed into an integer")
+		}
+		if v < 0 {
+			return bad("argument must be between 0 and 9223372036854775807 inclusive")
+		}
+		s.db.Slow.SetMaxLen(int(min(v, math.MaxInt32)))
+		s.conf.extra[name] = value
 	case "save", "appendonly", "appendfsync", "maxmemory", "maxmemory-policy", "hz", "notify-keyspace-events",
-		"slowlog-log-slower-than", "slowlog-max-len", "latency-tracking", "lua-time-limit", "busy-reply-threshold", "tcp-keepalive":
+		"latency-tracking", "lua-time-limit", "busy-reply-threshold", "tcp-keepalive":
 		// Accepted so tools that tune Redis start cleanly; NeoKV is always
 		// durable and has no eviction, so these change nothing.
 		s.conf.extra[name] = value
