@@ -542,6 +542,7 @@ func (s *Store) persist(work []regionMsg, out *outbox) error {
 			s.Stats.Fsyncs.Add(1)
 			s.Stats.FsyncNanos.Add(uint64(d))
 			s.Stats.FsyncLatency.Observe(d)
+			s.db.Latency.Observe("raft-log-fsync", d)
 		}
 		s.Stats.PersistedEntries.Add(uint64(entries))
 		s.Stats.PersistedBytes.Add(uint64(size))
@@ -736,6 +737,7 @@ func (s *Store) apply(a *engine.Applier, work []regionMsg) error {
 		s.Stats.CommitToApply.Observe(now.Sub(applyStart))
 	}
 	s.Stats.ApplyBatchLatency.Observe(now.Sub(applyStart))
+	s.db.Latency.Observe("apply-batch", now.Sub(applyStart))
 	for _, p := range done {
 		s.Stats.ProposeToApplyNanos.Add(uint64(now.Sub(p.proposed)))
 		s.Stats.ProposeToApplyCount.Add(1)

@@ -41,8 +41,9 @@ type Options struct {
 
 // DB is one store's Pebble instance and the in-memory state derived from it.
 type DB struct {
-	// Slow is the node's SLOWLOG.
+	// Slow is the node's SLOWLOG, Latency its latency monitor.
 	Slow       *SlowLog
+	Latency    *LatencyMonitor
 	pdb        *pebble.DB
 	popts      *pebble.Options
 	maxBulkLen int64
@@ -131,7 +132,8 @@ func Open(dir string, o Options) (*DB, error) {
 	if o.RowCacheMaxValue == 0 {
 		o.RowCacheMaxValue = 4 << 10
 	}
-	db := &DB{Slow: newSlowLog(), pdb: pdb, popts: popts, checksums: map[uint16]RegionChecksum{}, maxBulkLen: o.MaxBulkLen, log: o.Logger, stop: make(chan struct{})}
+	lat := newLatencyMonitor()
+	db := &DB{Slow: newSlowLog(lat), Latency: lat, pdb: pdb, popts: popts, checksums: map[uint16]RegionChecksum{}, maxBulkLen: o.MaxBulkLen, log: o.Logger, stop: make(chan struct{})}
 	db.rows = newRowCache(o.RowCacheBytes, o.RowCacheMaxValue, &db.commitSeq)
 	if o.KeyFilterBytes == 0 {
 		o.KeyFilterBytes = 256 << 20

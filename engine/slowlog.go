@@ -27,6 +27,8 @@ type SlowLog struct {
 	maxLen    int
 	nextID    int64
 	entries   []SlowEntry // oldest first
+	// latency gets every timed command, for the "command" event.
+	latency *LatencyMonitor
 }
 
 // SlowEntry is one logged command.
@@ -43,8 +45,8 @@ const (
 	slowMaxBytes = 128
 )
 
-func newSlowLog() *SlowLog {
-	l := &SlowLog{maxLen: 128}
+func newSlowLog(latency *LatencyMonitor) *SlowLog {
+	l := &SlowLog{maxLen: 128, latency: latency}
 	l.threshold.Store(10000)
 	return l
 }
@@ -52,7 +54,7 @@ func newSlowLog() *SlowLog {
 // Start returns the time to measure a command from, or the zero time when
 // the log is off (sparing the clock reads).
 func (l *SlowLog) Start() time.Time {
-	if l.threshold.Load() < 0 {
+	if l.threshold.Load() < 0 && l.latency.threshold.Load() <= 0 {
 		return time.Time{}
 	}
 	return time.Now()
@@ -63,7 +65,9 @@ func (l *SlowLog) Done(start time.Time, argv [][]byte) {
 	if start.IsZero() {
 		return
 	}
-	d := time.Since(start).Microseconds()
+	took := time.Since(start)
+	l.latency.Observe("command", took)
+	d := took.Microseconds()
 	if th := l.threshold.Load(); th < 0 || d < th {
 		return
 	}

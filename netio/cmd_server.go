@@ -259,6 +259,7 @@ func (s *Server) configParams() map[string]func() string {
 		"slowlog-log-slower-than":   "10000",
 		"slowlog-max-len":           "128",
 		"latency-tracking":          "no",
+		"latency-monitor-threshold": "0",
 		"notify-keyspace-events":    "",
 	}
 	for k, v := range s.conf.extra {
@@ -408,6 +409,16 @@ func (s *Server) configSet(name, value string) string {
 			return bad("argument couldn't be parsed into an integer")
 		}
 		s.db.Slow.SetThreshold(v)
+		s.conf.extra[name] = value
+	case "latency-monitor-threshold":
+		v, err := strconv.ParseInt(value, 10, 64)
+		if err != nil {
+			return bad("argument couldn't be parsed into an integer")
+		}
+		if v < 0 {
+			return bad("argument must be between 0 and 9223372036854775807 inclusive")
+		}
+		s.db.Latency.SetThreshold(v)
 		s.conf.extra[name] = value
 	case "slowlog-max-len":
 		v, err := strconv.ParseInt(value, 10, 64)
