@@ -403,32 +403,22 @@ func (s *Server) configSet(name, value string) string {
 			return bad("argument must be between 0 and 2147483647 inclusive")
 		}
 		s.conf.timeout = int(v)
-	case "slowlog-log-slower-than":
+	case "slowlog-log-slower-than", "latency-monitor-threshold", "slowlog-max-len":
+		// Plain integers (Redis's INTEGER_CONFIG: no memory units).
 		v, err := strconv.ParseInt(value, 10, 64)
 		if err != nil {
 			return bad("argument couldn't be parsed into an integer")
 		}
-		s.db.Slow.SetThreshold(v)
-		s.conf.extra[name] = value
-	case "latency-monitor-threshold":
-		v, err := strconv.ParseInt(value, 10, 64)
-		if err != nil {
-			return bad("argument couldn't be parsed into an integer")
-		}
-		if v < 0 {
+		switch {
+		case name == "slowlog-log-slower-than":
+			s.db.Slow.SetThreshold(v)
+		case v < 0:
 			return bad("argument must be between 0 and 9223372036854775807 inclusive")
+		case name == "latency-monitor-threshold":
+			s.db.Latency.SetThreshold(v)
+		default:
+			s.db.Slow.SetMaxLen(int(min(v, math.MaxInt32)))
 		}
-		s.db.Latency.SetThreshold(v)
-		s.conf.extra[name] = value
-	case "slowlog-max-len":
-		v, err := strconv.ParseInt(value, 10, 64)
-		if err != nil {
-			return bad("argument couldn't be parsed into an integer")
-		}
-		if v < 0 {
-			return bad("argument must be between 0 and 9223372036854775807 inclusive")
-		}
-		s.db.Slow.SetMaxLen(int(min(v, math.MaxInt32)))
 		s.conf.extra[name] = value
 	case "save", "appendonly", "appendfsync", "maxmemory", "maxmemory-policy", "hz", "notify-keyspace-events",
 		"latency-tracking", "lua-time-limit", "busy-reply-threshold", "tcp-keepalive":
