@@ -1,6 +1,7 @@
 package batching
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -781,6 +782,9 @@ func (s *Store) maybeTruncate(r *Region) (truncation, bool) {
 func (s *Store) checkpointLoop() {
 	t := time.NewTicker(s.cfg.CheckpointInterval)
 	defer t.Stop()
+	// A flush that Pebble keeps retrying must not hold Stop up.
+	ctx, cancel := s.stopContext(context.Background())
+	defer cancel()
 	for {
 		select {
 		case <-s.stopc:
@@ -797,7 +801,7 @@ func (s *Store) checkpointLoop() {
 		// Everything applied before Flush is called is in the flushed
 		// memtable; the applied indexes were read before, so they are
 		// durable once it returns.
-		if err := s.db.Flush(); err != nil {
+		if err := s.db.FlushContext(ctx); err != nil {
 			s.log.Warn("checkpoint flush", "err", err)
 			continue
 		}

@@ -103,15 +103,10 @@ func (s *Store) sendSnapshot(r *Region, m raftpb.Message) {
 	go func() {
 		defer s.wg.Done()
 		defer p.release()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		timed, cancelTimed := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancelTimed()
+		ctx, cancel := s.stopContext(timed)
 		defer cancel()
-		go func() {
-			select {
-			case <-s.stopc:
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
 		msg, err := m.Marshal()
 		if err == nil {
 			err = s.cfg.Transport.SendSnapshot(ctx, to, func(w io.Writer) error {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -110,7 +111,7 @@ func Open(dir string, o Options) (*DB, error) {
 		L0StopWritesThreshold:       32,
 		LBaseMaxBytes:               256 << 20,
 		FormatMajorVersion:          pebble.FormatNewest,
-		Logger:                      pebbleLogger{o.Logger},
+		Logger:                      pebbleLogger{l: o.Logger, limit: &errorLimiter{}},
 		CompactionConcurrencyRange:  func() (int, int) { return 1, 2 },
 		// No WAL: every write here is applied from the Raft log, which is
 		// the durable record; data reaches disk by memtable flushes, and
@@ -223,6 +224,24 @@ func (db *DB) KeyFilterRebuilds() int64 {
 // Flush forces the memtable to disk (used before taking file-level snapshots in tests).
 func (db *DB) Flush() error { return db.pdb.Flush() }
 
+// FlushContext forces the memtable to disk like Flush, but stops waiting
+// when ctx ends. Pebble retries a failing flush (its directory removed, the
+// disk full) until it succeeds, so Flush can wait forever; a checkpoint or
+// a shutdown must not. Giving up loses nothing: Pebble runs without a WAL
+// and the store keeps the Raft log of everything not yet flushed.
+func (db *DB) FlushContext(ctx context.Context) error {
+	done, err := db.pdb.AsyncFlush()
+	if err != nil {
+		return fmt.Errorf("flush: %w", err)
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("flush not finished (Pebble's errors are logged): %w", ctx.Err())
+	}
+}
+
 // RowCacheStats returns the row cache's counters (zero when disabled).
 func (db *DB) RowCacheStats() RowCacheStats {
 	if db.rows == nil {
@@ -290,13 +309,52 @@ func (db *DB) get(k []byte) ([]byte, error) {
 	return out, c.Close()
 }
 
-type pebbleLogger struct{ l *slog.Logger }
+type pebbleLogger struct {
+	l     *slog.Logger
+	limit *errorLimiter
+}
 
 func (p pebbleLogger) Infof(format string, args ...any) {
 	p.l.Debug(fmt.Sprintf(format, args...), "component", "pebble")
 }
 func (p pebbleLogger) Errorf(format string, args ...any) {
+	allowed, suppressed := p.limit.allow(time.Now())
+	if !allowed {
+		return
+	}
+	if suppressed > 0 {
+		p.l.Error(fmt.Sprintf(format, args...), "component", "pebble", "suppressed_before", suppressed)
+		return
+	}
 	p.l.Error(fmt.Sprintf(format, args...), "component", "pebble")
+}
+
+// errorLimiter lets through at most errorsPerSecond log lines a second.
+// Pebble retries a failing flush or compaction at once and logs every
+// failure: with its directory gone a node wrote 13 000 identical lines a
+// second. The lines dropped are counted on the next one let through.
+type errorLimiter struct {
+	mu         sync.Mutex
+	second     int64
+	inSecond   int
+	suppressed int
+}
+
+const errorsPerSecond = 10
+
+func (l *errorLimiter) allow(now time.Time) (ok bool, suppressedBefore int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if sec := now.Unix(); sec != l.second {
+		l.second, l.inSecond = sec, 0
+	}
+	if l.inSecond >= errorsPerSecond {
+		l.suppressed++
+		return false, 0
+	}
+	l.inSecond++
+	suppressedBefore, l.suppressed = l.suppressed, 0
+	return true, suppressedBefore
 }
 func (p pebbleLogger) Fatalf(format string, args ...any) {
 	p.l.Error(fmt.Sprintf(format, args...), "component", "pebble")

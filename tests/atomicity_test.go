@@ -16,7 +16,7 @@ import (
 // The pairs sit in one Region and in two ({a} and {b} hash to slots 15495
 // and 3300, in different Regions of the default layout).
 func TestMultiKeyWritesAreAtomicToReaders(t *testing.T) {
-	srv := StartServer(t)
+	srv := StartServer(t, multiRegion...)
 	cases := []struct {
 		name   string
 		k1, k2 string

@@ -10,7 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-func TestBlockingCommands(t *testing.T) { checkBlocking(t, StartServer(t)) }
+func TestBlockingCommands(t *testing.T) { checkBlocking(t, StartServer(t, multiRegion...)) }
 
 // checkBlocking checks the blocking pops through srv: wake-ups, timeouts,
 // no blocking inside MULTI, errors, and disconnects while blocked.

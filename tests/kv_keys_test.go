@@ -114,7 +114,7 @@ func testKeys() (all, hot []string) {
 }
 
 func TestScanVisitsEveryKey(t *testing.T) {
-	srv := StartServer(t)
+	srv := StartServer(t, multiRegion...)
 	logOnFailure(t, srv)
 	c := srv.Client(t, 2)
 	ctx := context.Background()
@@ -406,7 +406,7 @@ func TestCrossSlot(t *testing.T) {
 	if regionOf("foo") == regionOf("bar") {
 		t.Fatalf("foo and bar share a Region; the test needs keys of two Regions")
 	}
-	srv := StartServer(t)
+	srv := StartServer(t, multiRegion...)
 	logOnFailure(t, srv)
 	r := Dial(t, srv.Addr)
 	const cross = "-CROSSSLOT Keys in request don't hash to the same slot\r\n"
@@ -453,7 +453,7 @@ func TestCrossSlot(t *testing.T) {
 // TestMultiKeyAcrossAllRegions spreads keys over every Region and checks
 // the merged counts and the order of MGET's reply.
 func TestMultiKeyAcrossAllRegions(t *testing.T) {
-	srv := StartServer(t)
+	srv := StartServer(t, multiRegion...)
 	logOnFailure(t, srv)
 	r := Dial(t, srv.Addr)
 	byRegion := map[int]string{}

@@ -62,7 +62,7 @@ func bulk(s string) string { return fmt.Sprintf("$%d\r\n%s\r\n", len(s), s) }
 // TestStringRESP3Shapes checks the replies whose encoding differs between
 // RESP2 and RESP3, byte for byte.
 func TestStringRESP3Shapes(t *testing.T) {
-	srv := StartServer(t)
+	srv := StartServer(t, multiRegion...)
 	logOnFailure(t, srv)
 	for _, proto := range []int{2, 3} {
 		t.Run(fmt.Sprintf("RESP%d", proto), func(t *testing.T) {

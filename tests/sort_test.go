@@ -73,7 +73,7 @@ func TestDiffSort(t *testing.T) { runDiffScripts(t, sortDiffScripts, false) }
 // A pattern that names another slot's key is refused (the sort runs
 // inside the sorted key's Region).
 func TestSortPatternOtherSlot(t *testing.T) {
-	c := Dial(t, StartServer(t).Addr)
+	c := Dial(t, StartServer(t, multiRegion...).Addr)
 	c.Do("RPUSH", "{s}l", "1", "2")
 	for _, args := range [][]string{{"SORT", "{s}l", "BY", "w_*"}, {"SORT", "{s}l", "GET", "n_*"}} {
 		if got := c.Do(args...); got != "-CROSSSLOT Keys in request don't hash to the same slot\r\n" {

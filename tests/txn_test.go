@@ -11,7 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-func TestMultiExecWatch(t *testing.T) { checkMultiExecWatch(t, StartServer(t)) }
+func TestMultiExecWatch(t *testing.T) { checkMultiExecWatch(t, StartServer(t, multiRegion...)) }
 
 // TestTxnAndBlockingOnClusterNode runs the transaction and blocking checks
 // against a node of a 3-node cluster: its commands go to Region leaders on

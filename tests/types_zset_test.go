@@ -795,7 +795,7 @@ func TestZSetCrossRegion(t *testing.T) {
 	if regionOf("foo") == regionOf("bar") {
 		t.Fatal("foo and bar share a Region")
 	}
-	srv := StartServer(t)
+	srv := StartServer(t, multiRegion...)
 	logOnFailure(t, srv)
 	r := Dial(t, srv.Addr)
 	const cross = "-CROSSSLOT Keys in request don't hash to the same slot\r\n"

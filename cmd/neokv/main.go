@@ -3,6 +3,10 @@
 //
 //	neokv server [flags]   run a store (embedded single-node default)
 //	neokv bench [flags]    the built-in load generator
+//
+// Departure from DESIGN.md: a new single-node store has one Region unless
+// --regions says otherwise (see defaultRegions), so that multi-key commands
+// work on any keys there, as on a standalone redis-server.
 package main
 
 import (

@@ -54,6 +54,22 @@ type serverFlags struct {
 	applyDelay   time.Duration
 }
 
+// defaultRegions is how many Regions a new store splits the slots into
+// when --regions is not given. A cluster spreads its Regions' leaders over
+// its stores, so it wants several. A single node gains nothing from more
+// than one (it runs one apply loop, and its SET/GET throughput measured the
+// same or better with one: bench/RESULTS.md), while every multi-key command
+// Redis runs on any keys (RENAME, LMOVE, SMOVE, the *STORE commands,
+// MULTI/EXEC) would answer -CROSSSLOT for keys in different Regions, 15
+// times in 16 with 16 Regions. One Region makes the default server take
+// them all, as a standalone redis-server does.
+func defaultRegions(cluster bool) int {
+	if cluster {
+		return 16
+	}
+	return 1
+}
+
 // storeIdent is what a store remembers about itself across restarts.
 type storeIdent struct {
 	StoreID uint64 `json:"store_id"`
@@ -65,7 +81,7 @@ func runServer(args []string) error {
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:6379", "address to serve the Redis protocol on")
 	fs.StringVar(&f.dir, "dir", "./data", "data directory")
-	fs.IntVar(&f.regions, "regions", 16, "number of Regions the 16384 slots are split into (used when the store is first created)")
+	fs.IntVar(&f.regions, "regions", 0, "number of Regions the 16384 slots are split into, used when the store is first created (0: 16 in a cluster, 1 on a single node)")
 	fs.StringVar(&f.requirepass, "requirepass", "", "password clients must AUTH with (empty: none)")
 	fs.StringVar(&f.pprof, "pprof", "", "HTTP address serving /debug/pprof (empty: off)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
@@ -116,6 +132,9 @@ func runServer(args []string) error {
 	}
 	if cluster && f.raftAddr == "" {
 		f.raftAddr = members[f.nodeID]
+	}
+	if f.regions <= 0 {
+		f.regions = defaultRegions(cluster)
 	}
 	storeID := uint64(1)
 	if cluster {
@@ -251,6 +270,10 @@ func runServer(args []string) error {
 	case err := <-fatal:
 		exitErr = err
 	}
+	// A second SIGINT/SIGTERM ends the process at once, as an operator
+	// expects when a shutdown hangs; the Raft log on disk holds every
+	// acknowledged write, so the next start loses nothing.
+	signal.Reset(syscall.SIGINT, syscall.SIGTERM)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Stop(ctx); err != nil {
@@ -261,7 +284,7 @@ func runServer(args []string) error {
 	}
 	metaSvc.Stop()
 	store.Stop(3 * time.Second)
-	if err := db.Close(); err != nil {
+	if err := closeWithin(db.Close, storageCloseTimeout); err != nil {
 		log.Error("close storage", "err", err)
 		if exitErr == nil {
 			exitErr = err
@@ -269,6 +292,24 @@ func runServer(args []string) error {
 	}
 	log.Info("stopped")
 	return exitErr
+}
+
+// storageCloseTimeout bounds Pebble's close at shutdown. Close waits for
+// running flushes and compactions; on a disk that stopped answering it
+// would wait forever.
+const storageCloseTimeout = 30 * time.Second
+
+// closeWithin runs closeFn and gives up waiting after timeout; the process
+// is about to exit, which ends the abandoned close.
+func closeWithin(closeFn func() error, timeout time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- closeFn() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(timeout):
+		return fmt.Errorf("not closed within %v; exiting without it (the Raft log holds every acknowledged write)", timeout)
+	}
 }
 
 func newLogger(level string) *slog.Logger {
