@@ -651,6 +651,9 @@ func (s *Store) apply(a *engine.Applier, work []regionMsg) error {
 	var truncations []truncation
 	for _, rm := range work {
 		r := rm.region
+		if d := r.desc.Load(); d != nil {
+			a.SetSlots(d.StartSlot, d.EndSlot)
+		}
 		for i := range rm.m.Entries {
 			e := &rm.m.Entries[i]
 			if e.Index <= r.applyState.Applied {

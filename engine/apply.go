@@ -12,6 +12,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/neokv/neokv/resp"
+	"github.com/neokv/neokv/slots"
 )
 
 // An entry is the unit a Region proposes: every command the Region received
@@ -218,9 +219,13 @@ func (db *DB) NewApplier(cmds map[string]*Command) *Applier {
 	a := &Applier{db: db, cmds: cmds, internal: internalCommands()}
 	a.plain, a.indexed = db.pdb.NewBatch(), db.pdb.NewIndexedBatch()
 	a.b = a.plain
-	a.ctx = Ctx{db: db, r: batchReader{a}, b: a.b, deltas: &a.deltas, cache: db.rows}
+	a.ctx = Ctx{db: db, r: batchReader{a}, b: a.b, deltas: &a.deltas, cache: db.rows, slotHi: slots.Count - 1}
 	return a
 }
+
+// SetSlots limits the keys a script applied next may touch to the slots
+// lo..hi: those of the Region whose entries are applied.
+func (a *Applier) SetSlots(lo, hi uint16) { a.ctx.slotLo, a.ctx.slotHi = lo, hi }
 
 // batchReader reads the apply batch (its writes over the database), which
 // it indexes on the first read. Most batches are never read: a SET learns
@@ -479,7 +484,7 @@ type Reader struct {
 
 // NewReader returns a reader; each event loop owns one.
 func (db *DB) NewReader() *Reader {
-	r := &Reader{db: db, ctx: Ctx{db: db, cache: db.rows}}
+	r := &Reader{db: db, ctx: Ctx{db: db, cache: db.rows, slotHi: slots.Count - 1}}
 	r.ctx.r = usedReader{Reader: db.pdb, used: &r.ctx.pebbleUsed}
 	return r
 }

@@ -107,6 +107,7 @@ func Commands() map[string]*Command {
 	add(hyperLogLogCommands()...)
 	add(keyCommands()...)
 	add(txnCommands()...)
+	add(scriptCommands()...)
 	for _, c := range BlockingCommands() {
 		// Applied as their non-blocking attempt; the front end blocks.
 		add(c)

@@ -62,6 +62,10 @@ type Ctx struct {
 	keyBuf          []byte
 	valBuf          []byte
 	metaBuf         []byte
+	// Scripts: the interpreter, made on first use, and the slots the keys
+	// a script touches must be in (its Region's; see SetSlots).
+	lua            *luaVM
+	slotLo, slotHi uint16
 }
 
 // slotDeltas accumulates key-count changes of an apply batch until it commits.

@@ -53,6 +53,11 @@ type DB struct {
 	checksums  map[uint16]RegionChecksum
 	// rows is the row cache shared by the apply loops and the readers.
 	rows *rowCache
+	// scripts is the Lua script cache; cmds the command table scripts
+	// call into, built once.
+	scripts  *scriptCache
+	cmdsOnce sync.Once
+	cmds     map[string]*Command
 	// An apply batch becomes visible to readers at once. Without that a
 	// reader could see one key of an MSET or MULTI/EXEC new and another
 	// still old, or a collection's sub-keys from another state than its
@@ -134,7 +139,7 @@ func Open(dir string, o Options) (*DB, error) {
 		o.RowCacheMaxValue = 4 << 10
 	}
 	lat := newLatencyMonitor()
-	db := &DB{Slow: newSlowLog(lat), Latency: lat, pdb: pdb, popts: popts, checksums: map[uint16]RegionChecksum{}, maxBulkLen: o.MaxBulkLen, log: o.Logger, stop: make(chan struct{})}
+	db := &DB{Slow: newSlowLog(lat), Latency: lat, scripts: newScriptCache(), pdb: pdb, popts: popts, checksums: map[uint16]RegionChecksum{}, maxBulkLen: o.MaxBulkLen, log: o.Logger, stop: make(chan struct{})}
 	db.rows = newRowCache(o.RowCacheBytes, o.RowCacheMaxValue, &db.commitSeq)
 	if o.KeyFilterBytes == 0 {
 		o.KeyFilterBytes = 256 << 20
@@ -219,6 +224,12 @@ func (db *DB) KeyFilterRebuilds() int64 {
 		return 0
 	}
 	return db.keys.rebuilds.Load()
+}
+
+// commandTable is the data command table, for scripts' redis.call.
+func (db *DB) commandTable() map[string]*Command {
+	db.cmdsOnce.Do(func() { db.cmds = Commands() })
+	return db.cmds
 }
 
 // Flush forces the memtable to disk (used before taking file-level snapshots in tests).

@@ -28,6 +28,10 @@
 // MULTI/EXEC or of an entry, nor a collection's sub-keys from another
 // state than its metadata.
 //
+// Lua scripts (script.go) are commands too: EVAL enters the log with its
+// body and every replica runs it with a deterministic interpreter setup
+// (fixed math.random seed, an instruction limit instead of a clock).
+//
 // Everything executed by Apply depends only on the entry (its commands and
 // the leader's clock stamped into it) and on the state, so every replica
 // produces the same bytes.

@@ -132,6 +132,37 @@ func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 		cl.immediate().Error(errNotInSubscribedContext(cmd.name))
 		return true
 	}
+	if cmd.name == "evalsha" || cmd.name == "evalsha_ro" {
+		// The script cache is this node's: the body goes into the log, so
+		// every replica runs the same script whatever its cache holds.
+		if _, errMsg := engine.ScriptNumKeys(argv); errMsg != "" {
+			cl.multiErr = cl.multiErr || cl.multi
+			cl.immediate().Error(errMsg)
+			return true
+		}
+		body, ok := s.db.ScriptBody(argv[1])
+		if !ok {
+			cl.multiErr = cl.multiErr || cl.multi
+			cl.immediate().Error(engine.ErrNoScript)
+			return true
+		}
+		argv[1] = body
+		cmd = s.cmds[strings.Replace(cmd.name, "evalsha", "eval", 1)]
+	}
+	if cmd.name == "eval" || cmd.name == "eval_ro" {
+		// Cached here, as the script reaches the node (SCRIPT EXISTS and
+		// EVALSHA right behind it see it); a script that does not compile
+		// is answered here.
+		// A bad numkeys is answered by the command itself: Redis checks
+		// it before compiling.
+		if _, errMsg := engine.ScriptNumKeys(argv); errMsg == "" {
+			if _, err := s.db.ScriptLoad(argv[1]); err != nil {
+				cl.multiErr = cl.multiErr || cl.multi
+				cl.immediate().Error(err.Error())
+				return true
+			}
+		}
+	}
 	if cl.multi {
 		switch cmd.name {
 		case "exec", "discard", "multi", "quit", "reset":
@@ -196,7 +227,11 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) bool {
 	argv[0] = cmd.nameB // apply looks commands up by canonical name
 	var region *batching.Region
 	multi := false
+	firstKey := 0
 	d.KeysOf(argv, func(i int) {
+		if firstKey == 0 {
+			firstKey = i
+		}
 		r := s.store.Route(slots.Of(argv[i]))
 		if region == nil {
 			region = r
@@ -210,6 +245,11 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) bool {
 		}
 		cl.immediate().Error(engine.ErrCrossSlot)
 		return true
+	}
+	if region == nil && (d.Name == "eval" || d.Name == "eval_ro") {
+		// A script without keys runs in one fixed Region (any key it
+		// touches must be there; all of them on a single node).
+		region = s.store.Route(engine.ScriptKeySlot)
 	}
 	if region == nil && d.Flags&(engine.FlagReadOnly|engine.FlagKeylessReads) != 0 {
 		// No key in this call (OBJECT HELP, a subcommand missing its
@@ -234,7 +274,7 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) bool {
 	}
 	// READONLY connections read on followers, through ReadIndex.
 	followerRead := isRead && cl.readonly && !region.IsLeader() && !cl.writeInFlight()
-	if !followerRead && s.routeElsewhere(cl, region, argv, d.FirstKey, addr, remote, isRead) {
+	if !followerRead && s.routeElsewhere(cl, region, argv, firstKey, addr, remote, isRead) {
 		if !isRead {
 			cl.lastWriteRegion = region
 		}
