@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -190,6 +191,30 @@ type luaVM struct {
 	// globals; protected holds every such view.
 	env       *lua.LTable
 	protected map[*lua.LTable]bool
+	// objects numbers the tables and functions a run printed.
+	objects map[lua.LValue]int
+	// jsonNull is cjson.null.
+	jsonNull *lua.LUserData
+}
+
+// objectName is what tostring gives a table, function, thread or userdata
+// without a __tostring metamethod: "table: 0x00000001" for the first one
+// the run printed, and so on (ok false for other values).
+func (vm *luaVM) objectName(L *lua.LState, v lua.LValue) (string, bool) {
+	switch v.Type() {
+	case lua.LTTable, lua.LTFunction, lua.LTThread, lua.LTUserData:
+	default:
+		return "", false
+	}
+	if mt, ok := L.GetMetatable(v).(*lua.LTable); ok && mt.RawGetString("__tostring") != lua.LNil {
+		return "", false
+	}
+	id, ok := vm.objects[v]
+	if !ok {
+		id = len(vm.objects) + 1
+		vm.objects[v] = id
+	}
+	return v.Type().String() + ": 0x" + fmt.Sprintf("%08x", id), true
 }
 
 // readOnly returns a view of real that scripts cannot change: writes raise
@@ -259,12 +284,16 @@ func (c *Ctx) luaVM() *luaVM {
 		L.Push(lua.LString(lib.name))
 		L.Call(1, 0)
 	}
-	vm := &luaVM{L: L, c: c, budget: instructionBudget{closed: make(chan struct{})}}
+	vm := &luaVM{L: L, c: c, budget: instructionBudget{closed: make(chan struct{})}, objects: map[lua.LValue]int{}}
 	close(vm.budget.closed)
 	g := L.G.Global
-	for _, name := range []string{"dofile", "loadfile", "load", "loadstring", "print", "require", "module", "getfenv", "setfenv", "newproxy", "_printregs", "collectgarbage"} {
+	for _, name := range []string{"dofile", "loadfile", "load", "loadstring", "require", "module", "getfenv", "setfenv", "newproxy", "_printregs"} {
 		g.RawSetString(name, lua.LNil)
 	}
+	// Scripts written for Redis call these; they must not print to the
+	// server's output or read the heap (which differs between replicas).
+	g.RawSetString("print", L.NewFunction(func(L *lua.LState) int { return 0 }))
+	g.RawSetString("collectgarbage", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LNumber(0)); return 1 }))
 	math := L.GetGlobal("math").(*lua.LTable)
 	math.RawSetString("random", L.NewFunction(vm.random))
 	math.RawSetString("randomseed", L.NewFunction(vm.randomseed))
@@ -300,13 +329,36 @@ func (c *Ctx) luaVM() *luaVM {
 		redis.RawSetString(name, lua.LNumber([]int{0, 1, 2, 2, 3}[i]))
 	}
 	g.RawSetString("redis", redis)
+	g.RawSetString("cjson", vm.openCJSON(L))
+	g.RawSetString("bit", openBit(L))
+	// tostring and string.format of a table or function print its address
+	// in Lua, which differs between replicas; here they print a number
+	// counted per run, in the order the script asks.
+	tostring := g.RawGetString("tostring").(*lua.LFunction)
+	g.RawSetString("tostring", L.NewFunction(func(L *lua.LState) int {
+		if name, ok := vm.objectName(L, L.CheckAny(1)); ok {
+			L.Push(lua.LString(name))
+			return 1
+		}
+		return tostring.GFunction(L)
+	}))
+	stringLib := g.RawGetString("string").(*lua.LTable)
+	format := stringLib.RawGetString("format").(*lua.LFunction)
+	stringLib.RawSetString("format", L.NewFunction(func(L *lua.LState) int {
+		for i := 2; i <= L.GetTop(); i++ {
+			if name, ok := vm.objectName(L, L.Get(i)); ok {
+				L.Replace(i, lua.LString(name))
+			}
+		}
+		return format.GFunction(L)
+	}))
 	// Nothing a script can reach may keep a change for the next script:
 	// the interpreter is reused, and a replica that restarted would run the
 	// next script on a fresh one. So globals and the libraries are read-only
 	// proxies (as Redis 7's readonly tables), their metatables protected,
 	// and rawset refuses them. KEYS and ARGV are set behind the proxy.
 	vm.protected = map[*lua.LTable]bool{}
-	for _, name := range []string{"string", "math", "table", "redis"} {
+	for _, name := range []string{"string", "math", "table", "redis", "cjson", "bit"} {
 		g.RawSetString(name, vm.readOnly(L, g.RawGetString(name).(*lua.LTable), nil))
 	}
 	if mt, ok := L.GetMetatable(lua.LString("")).(*lua.LTable); ok {
@@ -445,6 +497,7 @@ func execEval(c *Ctx, argv [][]byte) {
 	}()
 	L := vm.L
 	vm.sha, vm.ro, vm.rand, vm.callErr = sha, c.name == "eval_ro", 0, ""
+	clear(vm.objects)
 	keys, args := L.CreateTable(int(n), 0), L.CreateTable(len(argv)-3-int(n), 0)
 	for i, k := range argv[3 : 3+n] {
 		keys.RawSetInt(i+1, lua.LString(k))
@@ -488,7 +541,11 @@ func (vm *luaVM) handleError(L *lua.LState) int {
 	case vm.callErr != "" && obj.String() == vm.callErr:
 		t = errorTable(L, vm.callErr)
 	default:
-		t = errorTable(L, "ERR "+obj.String())
+		msg := obj.String()
+		if name, ok := vm.objectName(L, obj); ok {
+			msg = name
+		}
+		t = errorTable(L, "ERR "+msg)
 	}
 	for level := 1; ; level++ {
 		dbg, ok := L.GetStack(level)

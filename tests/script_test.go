@@ -413,6 +413,14 @@ func TestScriptsCannotLeaveState(t *testing.T) {
 	if !strings.HasPrefix(first, "*7\r\n$4\r\nabab\r\n$8\r\nfunction\r\n$8\r\nfunction\r\n$3\r\nnil\r\n$3\r\nnil\r\n$3\r\nnil\r\n:") {
 		t.Fatalf("libraries after the attempts: %q", first)
 	}
+	// Printing a table or function gives a number counted per run, not an
+	// address (which would differ between replicas).
+	for i := 0; i < 2; i++ {
+		got := r.Do("EVAL", "local a, b = {}, {} print(a) collectgarbage() return {tostring(a), tostring(b), string.format('%s', a), tostring(print)}", "0")
+		if want := "*4\r\n$17\r\ntable: 0x00000001\r\n$17\r\ntable: 0x00000002\r\n$17\r\ntable: 0x00000001\r\n$20\r\nfunction: 0x00000003\r\n"; got != want {
+			t.Fatalf("tostring of tables, run %d: %q, want %q", i, got, want)
+		}
+	}
 	// math.random restarts from the same seed on every run.
 	if again := r.Do("EVAL", check+" ", "0"); again != first {
 		t.Fatalf("math.random differs between runs: %q then %q", first, again)
@@ -434,4 +442,42 @@ func TestScriptTime(t *testing.T) {
 	if sec < before || sec > after || usec < 0 || usec >= 1_000_000 {
 		t.Fatalf("TIME from a script = %d s %d us, outside [%d, %d]", sec, usec, before, after)
 	}
+}
+
+// scriptLibDiffScripts cover the cjson and bit libraries Redis gives
+// scripts (objects of one key only: cjson writes an object's keys in the
+// table's hash order, which is Lua's and differs from gopher-lua's).
+var scriptLibDiffScripts = []diffScript{
+	{"cjson-encode", `
+EVAL "return cjson.encode({1, 2, 3})" 0
+EVAL "return cjson.encode({a = 1})" 0
+EVAL "return cjson.encode({})" 0
+EVAL "return cjson.encode('a/b\"c\\\\d\\n')" 0
+EVAL "return cjson.encode(3.14159265358979)" 0
+EVAL "return cjson.encode(1e20)" 0
+EVAL "return cjson.encode(-0.5)" 0
+EVAL "return cjson.encode({true, false, cjson.null})" 0
+EVAL "return cjson.encode({1, {2, {x = 'y'}}})" 0
+EVAL "return cjson.encode({[1] = 'a', [3] = 'c'})" 0
+EVAL "return cjson.encode({[1] = 'a', [20] = 'c'})" 0
+EVAL "return cjson.encode({[-1] = 'x'})" 0
+EVAL "return cjson.encode(1/0)" 0
+EVAL "return cjson.encode(function() end)" 0
+`},
+	{"cjson-decode-and-store", `
+EVAL "local t = cjson.decode(ARGV[1]) return {t.a[1], t.a[2], t.c, tostring(t.a[3].b == cjson.null)}" 0 "{\"a\": [1, 2, {\"b\": null}], \"c\": \"d\"}"
+EVAL "local t = cjson.decode('[1, 2.5, \"x\", true]') return {t[1], t[2], t[3], t[4]}" 0
+EVAL "return cjson.decode('12')" 0
+EVAL "redis.call('SET', KEYS[1], cjson.encode({n = tonumber(ARGV[1])})) return cjson.decode(redis.call('GET', KEYS[1])).n" 1 doc 42
+GET doc
+`},
+	{"bit", `
+EVAL "return {bit.band(0xff, 0x0f), bit.bor(1, 2, 4), bit.bxor(5, 3), bit.bnot(0)}" 0
+EVAL "return {bit.lshift(1, 31), bit.rshift(-1, 28), bit.arshift(-256, 4), bit.tobit(2^32 + 5)}" 0
+EVAL "return {bit.tohex(255), bit.tohex(-1, -4), bit.rol(0x12345678, 8), bit.bswap(0x12345678)}" 0
+`},
+}
+
+func TestDiffScriptLibraries(t *testing.T) {
+	runDiffScripts(t, scriptLibDiffScripts, false)
 }
