@@ -132,35 +132,9 @@ func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 		cl.immediate().Error(errNotInSubscribedContext(cmd.name))
 		return true
 	}
-	if cmd.name == "evalsha" || cmd.name == "evalsha_ro" {
-		// The script cache is this node's: the body goes into the log, so
-		// every replica runs the same script whatever its cache holds.
-		if _, errMsg := engine.ScriptNumKeys(argv); errMsg != "" {
-			cl.multiErr = cl.multiErr || cl.multi
-			cl.immediate().Error(errMsg)
+	if cmd.name == "eval" || cmd.name == "eval_ro" || cmd.name == "evalsha" || cmd.name == "evalsha_ro" {
+		if cmd = s.prepareScript(cl, cmd, argv); cmd == nil {
 			return true
-		}
-		body, ok := s.db.ScriptBody(argv[1])
-		if !ok {
-			cl.multiErr = cl.multiErr || cl.multi
-			cl.immediate().Error(engine.ErrNoScript)
-			return true
-		}
-		argv[1] = body
-		cmd = s.cmds[strings.Replace(cmd.name, "evalsha", "eval", 1)]
-	}
-	if cmd.name == "eval" || cmd.name == "eval_ro" {
-		// Cached here, as the script reaches the node (SCRIPT EXISTS and
-		// EVALSHA right behind it see it); a script that does not compile
-		// is answered here.
-		// A bad numkeys is answered by the command itself: Redis checks
-		// it before compiling.
-		if _, errMsg := engine.ScriptNumKeys(argv); errMsg == "" {
-			if _, err := s.db.ScriptLoad(argv[1]); err != nil {
-				cl.multiErr = cl.multiErr || cl.multi
-				cl.immediate().Error(err.Error())
-				return true
-			}
 		}
 	}
 	if cl.multi {

@@ -2,6 +2,8 @@ package netio
 
 import (
 	"strings"
+
+	"github.com/neokv/neokv/engine"
 )
 
 // scriptSubArity is Redis 7's arity of each SCRIPT subcommand.
@@ -71,4 +73,40 @@ func (s *Server) cmdScript(cl *client, argv [][]byte) {
 			w.Simple(l)
 		}
 	}
+}
+
+// prepareScript readies EVAL and EVALSHA (and their _RO forms) before they
+// are routed: EVALSHA becomes EVAL with the body from this node's cache, so
+// that the log carries the script and no replica needs a cache; EVAL's
+// script is cached as it reaches the node, so SCRIPT EXISTS and EVALSHA
+// right behind it see it. It returns the command to run, or nil when it
+// answered. Inside MULTI nothing is answered here: EXEC answers a bad
+// script or an unknown SHA in its place, as Redis does.
+func (s *Server) prepareScript(cl *client, cmd *command, argv [][]byte) *command {
+	bySHA := strings.HasPrefix(cmd.name, "evalsha")
+	if _, errMsg := engine.ScriptNumKeys(argv); errMsg != "" {
+		// Redis checks numkeys first; EVAL's own execution answers it.
+		if bySHA && !cl.multi {
+			cl.immediate().Error(errMsg)
+			return nil
+		}
+		return cmd
+	}
+	if !bySHA {
+		if _, err := s.db.ScriptLoad(argv[1]); err != nil && !cl.multi {
+			cl.immediate().Error(err.Error())
+			return nil
+		}
+		return cmd
+	}
+	body, ok := s.db.ScriptBody(argv[1])
+	if !ok {
+		if cl.multi {
+			return cmd // applied as evalsha, which answers NOSCRIPT
+		}
+		cl.immediate().Error(engine.ErrNoScript)
+		return nil
+	}
+	argv[1] = body
+	return s.cmds[strings.Replace(cmd.name, "evalsha", "eval", 1)]
 }

@@ -481,3 +481,23 @@ EVAL "return {bit.tohex(255), bit.tohex(-1, -4), bit.rol(0x12345678, 8), bit.bsw
 func TestDiffScriptLibraries(t *testing.T) {
 	runDiffScripts(t, scriptLibDiffScripts, false)
 }
+
+// scriptMultiDiffScripts: scripts queued in MULTI are checked at EXEC, as
+// Redis does (an unknown SHA, a bad numkeys or a syntax error is an error
+// in EXEC's array, not an aborted transaction).
+var scriptMultiDiffScripts = []diffScript{
+	{"scripts-in-multi", `
+MULTI
+EVAL "return redis.call('INCR', KEYS[1])" 1 cnt
+EVALSHA ffffffffffffffffffffffffffffffffffffffff 0
+EVAL "return +" 0
+EVAL "return 1" -1
+EVAL "return redis.call('INCR', KEYS[1])" 1 cnt
+EXEC
+GET cnt
+`},
+}
+
+func TestDiffScriptsInMulti(t *testing.T) {
+	runDiffScripts(t, scriptMultiDiffScripts, false)
+}
