@@ -39,6 +39,7 @@ func (s *Server) serverCommands() []*command {
 		srv("info", -1, 0, []string{"loading", "stale"}, "server", s.cmdInfo),
 		srv("slowlog", -2, 0, []string{"admin", "loading", "stale"}, "server", s.cmdSlowlog),
 		srv("script", -2, 0, []string{"noscript"}, "scripting", s.cmdScript),
+		srv("acl", -2, 0, []string{"admin", "noscript", "loading", "stale"}, "server", s.cmdACL),
 		srv("latency", -2, 0, []string{"admin", "noscript", "loading", "stale"}, "server", s.cmdLatency),
 		srv("dbsize", 1, r|f, []string{"readonly", "fast"}, "server", s.cmdDBSize),
 		srv("flushdb", -1, w, []string{"write"}, "server", s.cmdFlush),

@@ -70,6 +70,9 @@ func (s *Server) commandTable() map[string]*command {
 		if c.cmdFlags == nil {
 			c.cmdFlags = flagNames(c)
 		}
+		if c.acl == nil {
+			c.acl = serverACL(c)
+		}
 	}
 	return t
 }
