@@ -62,9 +62,8 @@ type Ctx struct {
 	keyBuf          []byte
 	valBuf          []byte
 	metaBuf         []byte
-	// Scripts: the interpreter, made on first use, and the slots the keys
-	// a script touches must be in (its Region's; see SetSlots).
-	lua            *luaVM
+	// The slots the keys a script touches must be in (its Region's; see
+	// Applier.SetSlots).
 	slotLo, slotHi uint16
 }
 

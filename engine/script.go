@@ -52,6 +52,7 @@ type scriptCache struct {
 	protos map[string]*lua.FunctionProto
 	bodies map[string]string
 	order  []string
+	idle   []*luaVM // interpreters between runs
 }
 
 func newScriptCache() *scriptCache {
@@ -172,7 +173,7 @@ func scriptCommands() []*Command {
 // keys run in the Region holding slot 0.
 const ScriptKeySlot = 0
 
-// luaVM is one interpreter, reused by every script its Ctx runs.
+// luaVM is one interpreter, used by one script run at a time.
 type luaVM struct {
 	L       *lua.LState
 	c       *Ctx
@@ -271,11 +272,38 @@ func (b *instructionBudget) Done() <-chan struct{} {
 	return nil
 }
 
-func (c *Ctx) luaVM() *luaVM {
-	if c.lua != nil {
-		return c.lua
+// maxIdleLuaVMs bounds the interpreters kept between runs. Each apply loop
+// and each client running a read-only script takes one for the run only,
+// so a node with thousands of clients does not keep thousands of them.
+const maxIdleLuaVMs = 16
+
+// takeLuaVM returns an idle interpreter, or a new one.
+func (sc *scriptCache) takeLuaVM() *luaVM {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if n := len(sc.idle); n > 0 {
+		vm := sc.idle[n-1]
+		sc.idle = sc.idle[:n-1]
+		return vm
 	}
-	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 256, RegistrySize: 1024 * 16, RegistryMaxSize: 1024 * 1024})
+	return newLuaVM()
+}
+
+// putLuaVM keeps an interpreter for the next run. Nothing of a run stays
+// in it (globals and libraries are read-only), so any run may take any.
+func (sc *scriptCache) putLuaVM(vm *luaVM) {
+	vm.c = nil
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if len(sc.idle) < maxIdleLuaVMs {
+		sc.idle = append(sc.idle, vm)
+		return
+	}
+	vm.L.Close()
+}
+
+func newLuaVM() *luaVM {
+	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 256, RegistrySize: 1024, RegistryMaxSize: 1024 * 1024})
 	for _, lib := range []struct {
 		name string
 		open lua.LGFunction
@@ -284,7 +312,7 @@ func (c *Ctx) luaVM() *luaVM {
 		L.Push(lua.LString(lib.name))
 		L.Call(1, 0)
 	}
-	vm := &luaVM{L: L, c: c, budget: instructionBudget{closed: make(chan struct{})}, objects: map[lua.LValue]int{}}
+	vm := &luaVM{L: L, budget: instructionBudget{closed: make(chan struct{})}, objects: map[lua.LValue]int{}}
 	close(vm.budget.closed)
 	g := L.G.Global
 	for _, name := range []string{"dofile", "loadfile", "load", "loadstring", "require", "module", "getfenv", "setfenv", "newproxy", "_printregs"} {
@@ -387,7 +415,6 @@ func (c *Ctx) luaVM() *luaVM {
 	g.RawSetString("_G", vm.env)
 	vm.globals = g
 	vm.handler = L.NewFunction(vm.handleError)
-	c.lua = vm
 	return vm
 }
 
@@ -486,14 +513,15 @@ func execEval(c *Ctx, argv [][]byte) {
 		c.W.Error(compileError(err, 1+strings.Count(string(argv[1]), "\n")))
 		return
 	}
-	vm := c.luaVM()
+	vm := c.db.scripts.takeLuaVM()
+	vm.c = c
 	defer func() {
 		if p := recover(); p != nil {
-			// The interpreter may be left half way: the next script gets
-			// a new one (on every replica alike, as they all panic here).
-			c.lua = nil
+			// The interpreter may be left half way: it is dropped.
+			vm.L.Close()
 			panic(p)
 		}
+		c.db.scripts.putLuaVM(vm)
 	}()
 	L := vm.L
 	vm.sha, vm.ro, vm.rand, vm.callErr = sha, c.name == "eval_ro", 0, ""

@@ -259,7 +259,14 @@ func (r *RawConn) Do(args ...string) string {
 // ReadReply reads exactly one complete reply and returns its bytes.
 func (r *RawConn) ReadReply() string {
 	r.t.Helper()
-	_ = r.c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	return r.ReadReplyWithin(10 * time.Second)
+}
+
+// ReadReplyWithin is ReadReply for a reply that may take longer (a script
+// running to its instruction limit under the race detector).
+func (r *RawConn) ReadReplyWithin(d time.Duration) string {
+	r.t.Helper()
+	_ = r.c.SetReadDeadline(time.Now().Add(d))
 	var b strings.Builder
 	if err := readReply(r.r, &b); err != nil {
 		r.t.Fatalf("read reply: %v (so far %q)", err, b.String())

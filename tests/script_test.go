@@ -371,7 +371,8 @@ return redis.call('HLEN', KEYS[1])`
 		t.Fatalf("EXISTS %s after the refused script: %q", other, got)
 	}
 	// A runaway script, partly written before its end.
-	got = r.Do("EVAL", "redis.call('SET', KEYS[1], 'before') while true do end", "1", "{s1}runaway")
+	r.Send(encodeCommand([]string{"EVAL", "redis.call('SET', KEYS[1], 'before') while true do end", "1", "{s1}runaway"}))
+	got = r.ReadReplyWithin(2 * time.Minute)
 	if !strings.HasPrefix(got, "-ERR script exceeded the limit of 100000000 Lua instructions") {
 		t.Fatalf("runaway EVAL: %q", got)
 	}
@@ -500,4 +501,38 @@ GET cnt
 
 func TestDiffScriptsInMulti(t *testing.T) {
 	runDiffScripts(t, scriptMultiDiffScripts, false)
+}
+
+// TestScriptsConcurrently: many clients run read-only scripts (on their
+// event loops) while others run writing scripts (in the apply loop); the
+// interpreters are shared between runs, so every reply must still be its
+// own script's (NEOKV_E2E_RACE=1 runs the server under the race detector).
+func TestScriptsConcurrently(t *testing.T) {
+	srv := StartServer(t)
+	ctx := context.Background()
+	errs := make(chan error, 16)
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			c := srv.Client(t, 2)
+			key := fmt.Sprintf("cnt:%d", g)
+			for i := 1; i <= 150; i++ {
+				n, err := c.Eval(ctx, "return redis.call('INCR', KEYS[1])", []string{key}).Int()
+				if err != nil || n != i {
+					errs <- fmt.Errorf("client %d: EVAL INCR = %d, %v; want %d", g, n, err, i)
+					return
+				}
+				v, err := c.EvalRO(ctx, "return {redis.call('GET', KEYS[1]), ARGV[1]}", []string{key}, g).StringSlice()
+				if err != nil || len(v) != 2 || v[0] != fmt.Sprint(i) || v[1] != fmt.Sprint(g) {
+					errs <- fmt.Errorf("client %d: EVAL_RO = %v, %v; want [%d %d]", g, v, err, i, g)
+					return
+				}
+			}
+			errs <- nil
+		}(g)
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
 }
