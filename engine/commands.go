@@ -108,6 +108,7 @@ func Commands() map[string]*Command {
 	add(keyCommands()...)
 	add(txnCommands()...)
 	add(scriptCommands()...)
+	add(functionCommands()...)
 	for _, c := range BlockingCommands() {
 		// Applied as their non-blocking attempt; the front end blocks.
 		add(c)

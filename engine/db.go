@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,9 +56,10 @@ type DB struct {
 	rows *rowCache
 	// scripts is the Lua script cache; cmds the command table scripts
 	// call into, built once.
-	scripts  *scriptCache
-	cmdsOnce sync.Once
-	cmds     map[string]*Command
+	scripts   *scriptCache
+	functions *functionRegistry
+	cmdsOnce  sync.Once
+	cmds      map[string]*Command
 	// An apply batch becomes visible to readers at once. Without that a
 	// reader could see one key of an MSET or MULTI/EXEC new and another
 	// still old, or a collection's sub-keys from another state than its
@@ -128,6 +130,10 @@ func Open(dir string, o Options) (*DB, error) {
 	}
 	popts.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
 	popts.EnsureDefaults() // kept for writing snapshot sstables with the same options
+	functions, err := openFunctionRegistry(filepath.Join(filepath.Dir(dir), "functions.json"))
+	if err != nil {
+		return nil, err
+	}
 	pdb, err := pebble.Open(dir, popts)
 	if err != nil {
 		return nil, fmt.Errorf("open pebble in %s: %w", dir, err)
@@ -139,7 +145,7 @@ func Open(dir string, o Options) (*DB, error) {
 		o.RowCacheMaxValue = 4 << 10
 	}
 	lat := newLatencyMonitor()
-	db := &DB{Slow: newSlowLog(lat), Latency: lat, scripts: newScriptCache(), pdb: pdb, popts: popts, checksums: map[uint16]RegionChecksum{}, maxBulkLen: o.MaxBulkLen, log: o.Logger, stop: make(chan struct{})}
+	db := &DB{Slow: newSlowLog(lat), Latency: lat, scripts: newScriptCache(), functions: functions, pdb: pdb, popts: popts, checksums: map[uint16]RegionChecksum{}, maxBulkLen: o.MaxBulkLen, log: o.Logger, stop: make(chan struct{})}
 	db.rows = newRowCache(o.RowCacheBytes, o.RowCacheMaxValue, &db.commitSeq)
 	if o.KeyFilterBytes == 0 {
 		o.KeyFilterBytes = 256 << 20

@@ -53,6 +53,40 @@ type scriptCache struct {
 	bodies map[string]string
 	order  []string
 	idle   []*luaVM // interpreters between runs
+	// libraries: compiled function libraries by SHA1 of their code (not
+	// listed by SCRIPT EXISTS, not flushed by SCRIPT FLUSH).
+	libraries map[string]*lua.FunctionProto
+}
+
+// compileLibrary compiles a function library, caching a few hundred.
+func (sc *scriptCache) compileLibrary(sha string, code []byte) (*lua.FunctionProto, error) {
+	sc.mu.Lock()
+	p := sc.libraries[sha]
+	sc.mu.Unlock()
+	if p != nil {
+		return p, nil
+	}
+	p, err := compileLua("user_function", code)
+	if err != nil {
+		return nil, err
+	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.libraries == nil || len(sc.libraries) >= 512 {
+		sc.libraries = map[string]*lua.FunctionProto{}
+	}
+	sc.libraries[sha] = p
+	return p, nil
+}
+
+// compileLua compiles a chunk; source names it in error texts
+// ("user_script:3: ...").
+func compileLua(source string, code []byte) (*lua.FunctionProto, error) {
+	chunk, err := parse.Parse(strings.NewReader(string(code)), source)
+	if err != nil {
+		return nil, err
+	}
+	return lua.Compile(chunk, source)
 }
 
 func newScriptCache() *scriptCache {
@@ -73,11 +107,7 @@ func (sc *scriptCache) compile(sha string, body []byte) (*lua.FunctionProto, err
 	if p != nil {
 		return p, nil
 	}
-	chunk, err := parse.Parse(strings.NewReader(string(body)), "user_script")
-	if err != nil {
-		return nil, err
-	}
-	p, err = lua.Compile(chunk, "user_script")
+	p, err := compileLua("user_script", body)
 	if err != nil {
 		return nil, err
 	}
@@ -175,14 +205,22 @@ const ScriptKeySlot = 0
 
 // luaVM is one interpreter, used by one script run at a time.
 type luaVM struct {
-	L       *lua.LState
-	c       *Ctx
-	sha     string
-	ro      bool
-	scratch resp.Writer
-	budget  instructionBudget
-	rand    uint64
-	globals *lua.LTable
+	L *lua.LState
+	c *Ctx
+	// name and source name the run in error texts: the script's SHA1 and
+	// "user_script", or the function's name and "user_function".
+	name   string
+	source string
+	ro     bool
+	// loading: a function library's code is running (FUNCTION LOAD, or an
+	// FCALL registering its library's functions): register_function
+	// works, redis.call does not.
+	loading    bool
+	registered []registeredFunction
+	scratch    resp.Writer
+	budget     instructionBudget
+	rand       uint64
+	globals    *lua.LTable
 	// handler turns an error into Redis's {err=..., line=...} while the
 	// failing frames are still on the stack.
 	handler *lua.LFunction
@@ -218,22 +256,12 @@ func (vm *luaVM) objectName(L *lua.LState, v lua.LValue) (string, bool) {
 	return v.Type().String() + ": 0x" + fmt.Sprintf("%08x", id), true
 }
 
-// readOnly returns a view of real that scripts cannot change: writes raise
-// Redis's error, the metatable is hidden. A missing field reads as nil, or
-// calls missing if set.
-func (vm *luaVM) readOnly(L *lua.LState, real *lua.LTable, missing lua.LGFunction) *lua.LTable {
+// readOnly returns a view that scripts cannot change: writes raise Redis's
+// error, the metatable is hidden. Reads go to index: a table, or a
+// function called as __index.
+func (vm *luaVM) readOnly(L *lua.LState, index lua.LValue) *lua.LTable {
 	view, mt := L.NewTable(), L.NewTable()
-	if missing == nil {
-		mt.RawSetString("__index", real)
-	} else {
-		mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
-			if v := real.RawGet(L.Get(2)); v != lua.LNil {
-				L.Push(v)
-				return 1
-			}
-			return missing(L)
-		}))
-	}
+	mt.RawSetString("__index", index)
 	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
 		L.RaiseError("Attempt to modify a readonly table")
 		return 0
@@ -242,6 +270,12 @@ func (vm *luaVM) readOnly(L *lua.LState, real *lua.LTable, missing lua.LGFunctio
 	L.SetMetatable(view, mt)
 	vm.protected[view] = true
 	return view
+}
+
+// nonexistentGlobal raises Redis's error for reading an unset global.
+func nonexistentGlobal(L *lua.LState) int {
+	L.RaiseError("Script attempted to access nonexistent global variable '%s'", L.CheckString(2))
+	return 0
 }
 
 // instructionBudget is a context whose Done channel closes after a fixed
@@ -387,7 +421,7 @@ func newLuaVM() *luaVM {
 	// and rawset refuses them. KEYS and ARGV are set behind the proxy.
 	vm.protected = map[*lua.LTable]bool{}
 	for _, name := range []string{"string", "math", "table", "redis", "cjson", "bit"} {
-		g.RawSetString(name, vm.readOnly(L, g.RawGetString(name).(*lua.LTable), nil))
+		g.RawSetString(name, vm.readOnly(L, g.RawGetString(name)))
 	}
 	if mt, ok := L.GetMetatable(lua.LString("")).(*lua.LTable); ok {
 		mt.RawSetString("__metatable", lua.LFalse)
@@ -408,10 +442,37 @@ func newLuaVM() *luaVM {
 		}
 		return setmetatable.GFunction(L)
 	}))
-	vm.env = vm.readOnly(L, g, func(L *lua.LState) int {
-		L.RaiseError("Script attempted to access nonexistent global variable '%s'", L.CheckString(2))
-		return 0
-	})
+	// While a function library loads, its code sees only a redis table
+	// with register_function and log, as in Redis; its functions, which
+	// keep this environment, see everything else when they are called.
+	loadRedis := L.NewTable()
+	loadRedis.RawSetString("register_function", L.NewFunction(vm.registerFunction))
+	loadRedis.RawSetString("log", noop)
+	for i, name := range []string{"LOG_DEBUG", "LOG_VERBOSE", "LOG_NOTICE", "LOG_WARNING"} {
+		loadRedis.RawSetString(name, lua.LNumber(i))
+	}
+	loadRedisView := vm.readOnly(L, L.NewFunction(func(L *lua.LState) int {
+		if v := loadRedis.RawGet(L.Get(2)); v != lua.LNil {
+			L.Push(v)
+			return 1
+		}
+		return nonexistentGlobal(L)
+	}))
+	vm.env = vm.readOnly(L, L.NewFunction(func(L *lua.LState) int {
+		key := L.Get(2)
+		if vm.loading {
+			if lua.LVAsString(key) == "redis" {
+				L.Push(loadRedisView)
+				return 1
+			}
+			return nonexistentGlobal(L)
+		}
+		if v := g.RawGet(key); v != lua.LNil {
+			L.Push(v)
+			return 1
+		}
+		return nonexistentGlobal(L)
+	}))
 	g.RawSetString("_G", vm.env)
 	vm.globals = g
 	vm.handler = L.NewFunction(vm.handleError)
@@ -514,47 +575,73 @@ func execEval(c *Ctx, argv [][]byte) {
 		return
 	}
 	vm := c.db.scripts.takeLuaVM()
-	vm.c = c
-	defer func() {
-		if p := recover(); p != nil {
-			// The interpreter may be left half way: it is dropped.
-			vm.L.Close()
-			panic(p)
-		}
-		c.db.scripts.putLuaVM(vm)
-	}()
-	L := vm.L
-	vm.sha, vm.ro, vm.rand, vm.callErr = sha, c.name == "eval_ro", 0, ""
-	clear(vm.objects)
-	keys, args := L.CreateTable(int(n), 0), L.CreateTable(len(argv)-3-int(n), 0)
-	for i, k := range argv[3 : 3+n] {
-		keys.RawSetInt(i+1, lua.LString(k))
-	}
-	for i, a := range argv[3+n:] {
-		args.RawSetInt(i+1, lua.LString(a))
-	}
+	defer vm.release(c.db.scripts)
+	vm.start(c, sha, "user_script", c.name == "eval_ro")
+	keys, args := vm.stringTable(argv[3:3+n]), vm.stringTable(argv[3+n:])
 	vm.globals.RawSetString("KEYS", keys)
 	vm.globals.RawSetString("ARGV", args)
-	vm.budget.left = scriptInstructionLimit
-	L.SetContext(&vm.budget)
-	fn := L.NewFunctionFromProto(proto)
+	fn := vm.L.NewFunctionFromProto(proto)
 	fn.Env = vm.env
+	ret, err := vm.pcall(fn)
+	vm.reply(c, ret, err)
+}
+
+// start readies the interpreter for one run of c: the run's names, a fresh
+// random seed and table numbering, a full instruction budget.
+func (vm *luaVM) start(c *Ctx, name, source string, ro bool) {
+	vm.c, vm.name, vm.source, vm.ro, vm.rand, vm.callErr = c, name, source, ro, 0, ""
+	vm.loading, vm.registered = false, vm.registered[:0]
+	clear(vm.objects)
+	vm.budget.left = scriptInstructionLimit
+}
+
+// release gives the interpreter back, or drops it if the run panicked (it
+// may be left half way); the panic goes on.
+func (vm *luaVM) release(sc *scriptCache) {
+	if p := recover(); p != nil {
+		vm.L.Close()
+		panic(p)
+	}
+	sc.putLuaVM(vm)
+}
+
+// stringTable is a Lua array of the arguments (KEYS, ARGV).
+func (vm *luaVM) stringTable(args [][]byte) *lua.LTable {
+	t := vm.L.CreateTable(len(args), 0)
+	for i, a := range args {
+		t.RawSetInt(i+1, lua.LString(a))
+	}
+	return t
+}
+
+// pcall calls fn with args within the run's instruction budget.
+func (vm *luaVM) pcall(fn lua.LValue, args ...lua.LValue) (lua.LValue, error) {
+	L := vm.L
+	L.SetContext(&vm.budget)
 	L.Push(fn)
-	err = L.PCall(0, 1, vm.handler)
+	for _, a := range args {
+		L.Push(a)
+	}
+	err := L.PCall(len(args), 1, vm.handler)
 	L.RemoveContext()
-	w := c.W
-	if c.err != nil {
-		L.SetTop(0)
-		return
+	var ret lua.LValue = lua.LNil
+	if err == nil {
+		ret = L.Get(-1)
 	}
-	if err != nil {
-		L.SetTop(0)
-		w.Error(vm.errorText(err))
-		return
-	}
-	ret := L.Get(-1)
 	L.SetTop(0)
-	luaToResp(w, ret, 0)
+	return ret, err
+}
+
+// reply answers a run's result or error on c's writer (nothing after a
+// storage failure, which ends the apply).
+func (vm *luaVM) reply(c *Ctx, ret lua.LValue, err error) {
+	switch {
+	case c.err != nil:
+	case err != nil:
+		c.W.Error(vm.errorText(err))
+	default:
+		luaToResp(c.W, ret, 0)
+	}
 }
 
 // handleError is the error handler of a script run, as Redis's
@@ -593,16 +680,32 @@ func (vm *luaVM) handleError(L *lua.LState) int {
 // errorText formats a failed run as Redis 7 does: the error, then the
 // script and the line it failed on.
 func (vm *luaVM) errorText(err error) string {
+	msg, line := vm.errorParts(err)
+	if line < 0 {
+		return msg
+	}
+	return msg + " script: " + vm.name + ", on @" + vm.source + ":" + strconv.Itoa(line) + "."
+}
+
+// errorMessage is a failed run's error without where it happened.
+func (vm *luaVM) errorMessage(err error) string {
+	msg, _ := vm.errorParts(err)
+	return msg
+}
+
+// errorParts splits what the error handler made of a failure: the message
+// (with its error code) and the line (-1: unknown).
+func (vm *luaVM) errorParts(err error) (string, int) {
 	if vm.budget.left < 0 {
-		return errScriptBudget.Error()
+		return errScriptBudget.Error(), -1
 	}
 	var apiErr *lua.ApiError
 	if !errors.As(err, &apiErr) {
-		return "ERR " + err.Error()
+		return "ERR " + err.Error(), -1
 	}
 	t, ok := apiErr.Object.(*lua.LTable)
 	if !ok {
-		return "ERR " + apiErr.Object.String()
+		return "ERR " + apiErr.Object.String(), -1
 	}
 	msg := lua.LVAsString(t.RawGetString("err"))
 	if msg == "" {
@@ -610,9 +713,9 @@ func (vm *luaVM) errorText(err error) string {
 	}
 	line, ok := t.RawGetString("line").(lua.LNumber)
 	if !ok {
-		return msg
+		return msg, -1
 	}
-	return msg + " script: " + vm.sha + ", on @user_script:" + strconv.Itoa(int(line)) + "."
+	return msg, int(line)
 }
 
 // call is redis.call (raise: a command's error raises it) and redis.pcall
@@ -630,6 +733,13 @@ func (vm *luaVM) call(L *lua.LState, raise bool) int {
 		vm.callErr = msg
 		L.Error(lua.LString(msg), 0)
 		return 0
+	}
+	if vm.loading || c == nil {
+		// As Redis: while a library loads, redis has no call or pcall.
+		if raise {
+			L.RaiseError("Script attempted to access nonexistent global variable 'call'")
+		}
+		L.RaiseError("Script attempted to access nonexistent global variable 'pcall'")
 	}
 	top := L.GetTop()
 	if top == 0 {
@@ -670,8 +780,8 @@ func (vm *luaVM) call(L *lua.LState, raise bool) int {
 	}
 	cmd := c.db.commandTable()[name]
 	switch {
-	case name == "eval" || name == "eval_ro" || name == "evalsha" || name == "evalsha_ro" || name == "script" ||
-		name == "multi" || name == "exec" || name == "watch":
+	case strings.HasPrefix(name, "eval") || strings.HasPrefix(name, "fcall") || strings.HasPrefix(name, "neokv.fcall") ||
+		name == "script" || name == "function" || name == "multi" || name == "exec" || name == "watch":
 		return fail("ERR This Redis command is not allowed from script")
 	case cmd == nil:
 		return fail("ERR Unknown Redis command called from script")

@@ -40,6 +40,7 @@ func (s *Server) serverCommands() []*command {
 		srv("slowlog", -2, 0, []string{"admin", "loading", "stale"}, "server", s.cmdSlowlog),
 		srv("script", -2, 0, []string{"noscript"}, "scripting", s.cmdScript),
 		srv("acl", -2, 0, []string{"admin", "noscript", "loading", "stale"}, "server", s.cmdACL),
+		srv("function", -2, 0, []string{"noscript"}, "scripting", s.cmdFunction),
 		srv("latency", -2, 0, []string{"admin", "noscript", "loading", "stale"}, "server", s.cmdLatency),
 		srv("dbsize", 1, r|f, []string{"readonly", "fast"}, "server", s.cmdDBSize),
 		srv("flushdb", -1, w, []string{"write"}, "server", s.cmdFlush),

@@ -135,8 +135,9 @@ func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 		cl.immediate().Error(errNotInSubscribedContext(cmd.name))
 		return true
 	}
-	if cmd.name == "eval" || cmd.name == "eval_ro" || cmd.name == "evalsha" || cmd.name == "evalsha_ro" {
-		if cmd = s.prepareScript(cl, cmd, argv); cmd == nil {
+	switch cmd.name {
+	case "eval", "eval_ro", "evalsha", "evalsha_ro", "fcall", "fcall_ro":
+		if cmd, argv = s.prepareScript(cl, cmd, argv); cmd == nil {
 			return true
 		}
 	}
@@ -223,7 +224,7 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) bool {
 		cl.immediate().Error(engine.ErrCrossSlot)
 		return true
 	}
-	if region == nil && (d.Name == "eval" || d.Name == "eval_ro") {
+	if region == nil && (d.Name == "eval" || d.Name == "eval_ro" || d.Name == "neokv.fcall" || d.Name == "neokv.fcall_ro") {
 		// A script without keys runs in one fixed Region (any key it
 		// touches must be there; all of them on a single node).
 		region = s.store.Route(engine.ScriptKeySlot)

@@ -75,38 +75,65 @@ func (s *Server) cmdScript(cl *client, argv [][]byte) {
 	}
 }
 
-// prepareScript readies EVAL and EVALSHA (and their _RO forms) before they
-// are routed: EVALSHA becomes EVAL with the body from this node's cache, so
-// that the log carries the script and no replica needs a cache; EVAL's
-// script is cached as it reaches the node, so SCRIPT EXISTS and EVALSHA
-// right behind it see it. It returns the command to run, or nil when it
-// answered. Inside MULTI nothing is answered here: EXEC answers a bad
-// script or an unknown SHA in its place, as Redis does.
-func (s *Server) prepareScript(cl *client, cmd *command, argv [][]byte) *command {
-	bySHA := strings.HasPrefix(cmd.name, "evalsha")
-	if _, errMsg := engine.ScriptNumKeys(argv); errMsg != "" {
-		// Redis checks numkeys first; EVAL's own execution answers it.
-		if bySHA && !cl.multi {
-			cl.immediate().Error(errMsg)
-			return nil
+// prepareScript readies EVAL, EVALSHA and FCALL (and their _RO forms)
+// before they are routed: EVALSHA becomes EVAL with the body from this
+// node's cache, and FCALL becomes neokv.fcall with the code of the
+// function's library, so that the log carries the code and no replica
+// needs a cache or a registry; EVAL's script is cached as it reaches the
+// node, so SCRIPT EXISTS and EVALSHA right behind it see it. It returns the
+// command to run and its arguments, or a nil command when it answered.
+// Inside MULTI nothing is answered here: EXEC answers a bad script, an
+// unknown SHA or function in its place, as Redis does.
+func (s *Server) prepareScript(cl *client, cmd *command, argv [][]byte) (*command, [][]byte) {
+	fail := func(msg string) (*command, [][]byte) {
+		if cl.multi {
+			return cmd, argv // applied as it is, which answers msg
 		}
-		return cmd
+		cl.immediate().Error(msg)
+		return nil, nil
 	}
-	if !bySHA {
-		if _, err := s.db.ScriptLoad(argv[1]); err != nil && !cl.multi {
-			cl.immediate().Error(err.Error())
-			return nil
+	_, numKeysErr := engine.ScriptNumKeys(argv)
+	switch cmd.name {
+	case "fcall", "fcall_ro":
+		lib, fn, ok := s.db.LookupFunction(argv[1])
+		if !ok {
+			return fail(engine.ErrFunctionNotFound)
 		}
-		return cmd
+		if _, errMsg := engine.FCallNumKeys(argv); errMsg != "" {
+			return fail(errMsg)
+		}
+		if cmd.name == "fcall_ro" && !fn.NoWrites() && !cl.multi {
+			cl.immediate().Error(engine.ErrFunctionWrites)
+			return nil, nil
+		}
+		out := make([][]byte, 0, len(argv)+1)
+		out = append(out, nil, []byte(lib.Code))
+		out = append(out, argv[1:]...)
+		next := s.cmds["neokv."+cmd.name]
+		out[0] = next.nameB
+		return next, out
+	case "eval", "eval_ro":
+		// A bad numkeys: EVAL's own execution answers it (Redis checks it
+		// before compiling).
+		if numKeysErr == "" {
+			if _, err := s.db.ScriptLoad(argv[1]); err != nil {
+				return fail(err.Error())
+			}
+		}
+		return cmd, argv
+	}
+	// EVALSHA checks numkeys before it looks the script up.
+	if numKeysErr != "" {
+		if cl.multi {
+			return cmd, argv
+		}
+		cl.immediate().Error(numKeysErr)
+		return nil, nil
 	}
 	body, ok := s.db.ScriptBody(argv[1])
 	if !ok {
-		if cl.multi {
-			return cmd // applied as evalsha, which answers NOSCRIPT
-		}
-		cl.immediate().Error(engine.ErrNoScript)
-		return nil
+		return fail(engine.ErrNoScript) // in MULTI applied as evalsha, which answers NOSCRIPT
 	}
 	argv[1] = body
-	return s.cmds[strings.Replace(cmd.name, "evalsha", "eval", 1)]
+	return s.cmds[strings.Replace(cmd.name, "evalsha", "eval", 1)], argv
 }
