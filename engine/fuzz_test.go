@@ -70,6 +70,11 @@ func FuzzCommands(f *testing.F) {
 		[]string{"xread", "count", "2", "streams", "y", "{y}2", "0", "$"}, []string{"xreadgroup", "group", "g", "c", "streams", "y", "{y}2", ">", ">"},
 		[]string{"xread", "block", "0", "streams", "y", "$"}, []string{"copy", "y", "z"}, []string{"rename", "y", "z2"}, []string{"xgroup", "createconsumer", "z", "g", "c2"},
 		[]string{"xinfo", "stream", "z"}, []string{"xgroup", "destroy", "z", "g"}, []string{"xadd", "z", "*", "f", "v"}, []string{"dump", "z"}))
+	// Scripts and functions: what a script returns becomes one reply,
+	// whatever its shape; what a command inside answers becomes Lua.
+	f.Add(seed([]string{"eval", "redis.call('SET', KEYS[1], ARGV[1]) return {redis.call('GET', KEYS[1]), {1, 2.5, {ok='x'}}, false, redis.pcall('INCR', KEYS[1])}", "1", "k", "v"},
+		[]string{"eval", "return redis.call('HGETALL', KEYS[1])", "1", "h"}, []string{"eval_ro", "return {err='E x'}", "0"}))
+	f.Add(seed([]string{"neokv.fcall", "#!lua name=l\nredis.register_function('f', function(k, a) return redis.call('LRANGE', k[1], 0, -1) end)", "f", "1", "l"}))
 	// Options that take every argument: no ID, no fields (was a panic).
 	f.Add(seed([]string{"xadd", "x", "maxlen", "=", "0"}, []string{"xadd", "x", "nomkstream", "minid", "1"}))
 
