@@ -156,10 +156,7 @@ func (s *Server) cmdACL(cl *client, argv [][]byte) {
 	case "setuser":
 		w.Error("ERR NeoKV has one user, 'default', whose password is set with --requirepass or CONFIG SET requirepass: ACL SETUSER is not supported")
 	case "help":
-		w.Array(len(aclHelp))
-		for _, l := range aclHelp {
-			w.Simple(l)
-		}
+		writeHelp(w, aclHelp)
 	}
 }
 

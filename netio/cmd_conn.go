@@ -343,6 +343,14 @@ var clientSubArity = map[string]int{
 	"no-evict": 3, "no-touch": 3, "reply": 3, "help": 2, "unblock": -3,
 }
 
+// writeHelp answers a container command's HELP: its lines as statuses.
+func writeHelp(w *resp.Writer, lines []string) {
+	w.Array(len(lines))
+	for _, l := range lines {
+		w.Simple(l)
+	}
+}
+
 // subcommandOK applies Redis 7's subcommand checks: an unknown subcommand
 // and a wrong argument count get the errors Redis gives for its
 // subcommand table ("container|sub" names the subcommand).
@@ -437,10 +445,7 @@ func (s *Server) cmdClient(cl *client, argv [][]byte) {
 			"KILL <ip:port> | KILL <option> <value> [<option> <value> [...]]", "    Kill connections (options: ID, ADDR, LADDR, TYPE, USER, SKIPME).",
 			"HELP", "    Print this help.",
 		}
-		w.Array(len(lines))
-		for _, l := range lines {
-			w.Simple(l)
-		}
+		writeHelp(w, lines)
 	default: // not reached: subcommandOK knows every subcommand above
 		w.Error("ERR unknown subcommand '" + string(argv[1]) + "'. Try CLIENT HELP.")
 	}

@@ -127,10 +127,7 @@ func (s *Server) cmdFunction(cl *client, argv [][]byte) {
 	case "dump", "restore":
 		w.Error("ERR NeoKV does not support FUNCTION DUMP and RESTORE: load each library with FUNCTION LOAD")
 	case "help":
-		w.Array(len(functionHelp))
-		for _, l := range functionHelp {
-			w.Simple(l)
-		}
+		writeHelp(w, functionHelp)
 	}
 }
 

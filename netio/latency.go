@@ -101,9 +101,6 @@ func (s *Server) cmdLatency(cl *client, argv [][]byte) {
 	case "histogram":
 		w.Map(0)
 	case "help":
-		w.Array(len(latencyHelp))
-		for _, l := range latencyHelp {
-			w.Simple(l)
-		}
+		writeHelp(w, latencyHelp)
 	}
 }

@@ -457,10 +457,7 @@ func (s *Server) cmdPubsub(cl *client, argv [][]byte) {
 			"HELP",
 			"    Prints this help.",
 		}
-		w.Array(len(help))
-		for _, l := range help {
-			w.Simple(l)
-		}
+		writeHelp(w, help)
 	}
 }
 

@@ -68,10 +68,7 @@ func (s *Server) cmdScript(cl *client, argv [][]byte) {
 	case "debug":
 		w.Error("ERR NeoKV does not support the Lua debugger")
 	case "help":
-		w.Array(len(scriptHelp))
-		for _, l := range scriptHelp {
-			w.Simple(l)
-		}
+		writeHelp(w, scriptHelp)
 	}
 }
 

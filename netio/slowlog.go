@@ -67,9 +67,6 @@ func (s *Server) cmdSlowlog(cl *client, argv [][]byte) {
 		log.Reset()
 		w.OK()
 	case "help":
-		w.Array(len(slowlogHelp))
-		for _, l := range slowlogHelp {
-			w.Simple(l)
-		}
+		writeHelp(w, slowlogHelp)
 	}
 }

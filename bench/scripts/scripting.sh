@@ -4,21 +4,9 @@
 # one run: redis-benchmark EVAL of a script that SETs (a write through the
 # log), EVALSHA of the same script, EVAL_RO of a GET (a read), each at
 # -c 50 -P 1 and -P 16. Every server it starts is stopped by pid.
-set -u
-cd "$(dirname "$0")/../.."
-command -v redis-server >/dev/null || { echo "needs redis-server and redis-benchmark (apt-get install -y redis-server redis-tools)"; exit 1; }
 N=${N:-100000}
-go build -o /tmp/neokv-script-bin ./cmd/neokv || exit 1
-TMP=$(mktemp -d); PIDS=()
-trap 'for p in "${PIDS[@]:-}"; do kill $p 2>/dev/null; wait $p 2>/dev/null; done; rm -rf "$TMP"' EXIT
-port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-wait_up() { for _ in $(seq 100); do redis-cli -p $1 PING >/dev/null 2>&1 && return; sleep 0.1; done; echo "port $1 did not come up"; exit 1; }
-RM=$(port); RA=$(port); NK=$(port)
-redis-server --port $RM --bind 127.0.0.1 --dir $TMP --save "" --appendonly no --daemonize no >$TMP/mem.log 2>&1 & PIDS+=($!)
-mkdir -p $TMP/always
-redis-server --port $RA --bind 127.0.0.1 --dir $TMP/always --save "" --appendonly yes --appendfsync always --daemonize no >$TMP/always.log 2>&1 & PIDS+=($!)
-/tmp/neokv-script-bin server --addr 127.0.0.1:$NK --dir $TMP/neokv >$TMP/neokv.log 2>&1 & PIDS+=($!)
-wait_up $RM; wait_up $RA; wait_up $NK
+BIN=/tmp/neokv-script-bin
+. "$(dirname "$0")/beside-redis.sh"
 SET_SCRIPT="redis.call('SET', KEYS[1], ARGV[1]) return 1"
 GET_SCRIPT="return redis.call('GET', KEYS[1])"
 rb() { # port P name args...
