@@ -42,9 +42,6 @@ type command struct {
 	// blockOption: the command blocks when it has a valid BLOCK option
 	// (XREAD), see blocksWith.
 	blockOption bool
-	// script: EVAL, EVALSHA, FCALL and their _RO forms, readied by
-	// prepareScript before they are routed.
-	script bool
 }
 
 func (s *Server) commandTable() map[string]*command {
@@ -70,10 +67,6 @@ func (s *Server) commandTable() map[string]*command {
 		c.nameB = []byte(c.name)
 		c.routesInHandler = c.name == "exec" || c.name == "watch" || s.blockingCmds[c.name]
 		c.blockOption = c.name == "xread" || c.name == "xreadgroup"
-		switch c.name {
-		case "eval", "eval_ro", "evalsha", "evalsha_ro", "fcall", "fcall_ro":
-			c.script = true
-		}
 		if c.cmdFlags == nil {
 			c.cmdFlags = flagNames(c)
 		}
@@ -142,7 +135,8 @@ func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 		cl.immediate().Error(errNotInSubscribedContext(cmd.name))
 		return true
 	}
-	if cmd.script {
+	switch cmd.name {
+	case "eval", "eval_ro", "evalsha", "evalsha_ro", "fcall", "fcall_ro":
 		if cmd, argv = s.prepareScript(cl, cmd, argv); cmd == nil {
 			return true
 		}
