@@ -412,8 +412,28 @@ func newLuaVM() *luaVM {
 				L.Replace(i, lua.LString(name))
 			}
 		}
-		return format.GFunction(L)
+		n := format.GFunction(L)
+		vm.charge(L, len(lua.LVAsString(L.Get(-1))))
+		return n
 	}))
+	// Every string a script makes counts against its string budget
+	// (concatenation counts itself, in the interpreter): rep is checked
+	// before it allocates, the others once they did.
+	rep := stringLib.RawGetString("rep").(*lua.LFunction)
+	stringLib.RawSetString("rep", L.NewFunction(func(L *lua.LState) int {
+		if n := L.OptInt(2, 0); n > 0 {
+			vm.charge(L, len(L.CheckString(1))*n)
+		}
+		return rep.GFunction(L)
+	}))
+	for _, name := range []string{"upper", "lower", "reverse", "gsub"} {
+		orig := stringLib.RawGetString(name).(*lua.LFunction)
+		stringLib.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
+			n := orig.GFunction(L)
+			vm.charge(L, len(lua.LVAsString(L.Get(-n))))
+			return n
+		}))
+	}
 	// Nothing a script can reach may keep a change for the next script:
 	// the interpreter is reused, and a replica that restarted would run the
 	// next script on a fresh one. So globals and the libraries are read-only
@@ -587,12 +607,29 @@ func execEval(c *Ctx, argv [][]byte) {
 }
 
 // start readies the interpreter for one run of c: the run's names, a fresh
-// random seed and table numbering, a full instruction budget.
+// random seed and table numbering, full instruction and string budgets.
 func (vm *luaVM) start(c *Ctx, name, source string, ro bool) {
 	vm.c, vm.name, vm.source, vm.ro, vm.rand, vm.callErr = c, name, source, ro, 0, ""
 	vm.loading, vm.registered = false, vm.registered[:0]
 	clear(vm.objects)
 	vm.budget.left = scriptInstructionLimit
+	vm.L.StringBudgetOn, vm.L.StringBudget = true, scriptStringBudget
+}
+
+// scriptStringBudget bounds the bytes of strings one run may make
+// (concatenations, the string library, replies of redis.call, arguments
+// passed to it): Redis's largest string. The instruction limit alone does
+// not bound memory: s = s .. s doubles a string in one instruction, and
+// every replica would run out of memory again when replaying the entry.
+const scriptStringBudget = 512 << 20
+
+// charge counts n bytes a run made against its string budget.
+func (vm *luaVM) charge(L *lua.LState, n int) {
+	if int64(n) > L.StringBudget {
+		L.StringBudget = 0
+		L.RaiseError("%s", lua.ErrStringBudget)
+	}
+	L.StringBudget -= int64(n)
 }
 
 // release gives the interpreter back, or drops it if the run panicked (it
@@ -747,6 +784,7 @@ func (vm *luaVM) call(L *lua.LState, raise bool) int {
 	}
 	argv := make([][]byte, top)
 	for i := 1; i <= top; i++ {
+		vm.charge(L, len(lua.LVAsString(L.Get(i))))
 		switch v := L.Get(i).(type) {
 		case lua.LString:
 			argv[i-1] = []byte(v)
@@ -815,6 +853,7 @@ func (vm *luaVM) call(L *lua.LState, raise bool) int {
 		L.RaiseError("storage failure")
 		return 0
 	}
+	vm.charge(L, len(vm.scratch.B))
 	v, _, errMsg := respToLua(L, vm.scratch.B)
 	if errMsg != "" {
 		return fail(errMsg)

@@ -28,6 +28,7 @@ func (vm *luaVM) openCJSON(L *lua.LState) *lua.LTable {
 		if err := vm.encodeJSON(&b, L.Get(1), 0); err != "" {
 			L.RaiseError("Cannot serialise %s", err)
 		}
+		vm.charge(L, b.Len())
 		L.Push(lua.LString(b.String()))
 		return 1
 	}))

@@ -536,3 +536,32 @@ func TestScriptsConcurrently(t *testing.T) {
 		}
 	}
 }
+
+// TestScriptMemoryBounded: a script cannot make strings without bound. The
+// instruction limit does not stop a string doubled in a loop (one
+// instruction per doubling), and every replica would run out of memory
+// again replaying the entry after a restart; each run has a string budget
+// (512 MB: Redis's largest string) counted where strings are made.
+func TestScriptMemoryBounded(t *testing.T) {
+	r := Dial(t, StartServer(t).Addr)
+	for _, script := range []string{
+		"local s = 'x' for i = 1, 40 do s = s .. s end return #s",
+		"return #string.rep('x', 2^40)",
+		"local t = {} for i = 1, 64 do t[i] = string.rep('y', 16 * 1024 * 1024) end return #t",
+		"local t = {} for i = 1, 1024 do t[i] = string.rep('z', 1024 * 1024) end return #table.concat(t)",
+		"local v = string.rep('v', 8 * 1024 * 1024) for i = 1, 100 do redis.call('SET', KEYS[1], v) end return 1",
+	} {
+		r.Send(encodeCommand([]string{"EVAL", script, "1", "big"}))
+		got := r.ReadReplyWithin(2 * time.Minute)
+		if !strings.Contains(got, "not enough memory: the script's strings passed its limit") {
+			t.Fatalf("EVAL %q: %q", script, got)
+		}
+	}
+	// Within the budget a script builds what it likes.
+	if got := r.Do("EVAL", "local s = 'x' for i = 1, 20 do s = s .. s end return #s", "0"); got != ":1048576\r\n" {
+		t.Fatalf("a 1 MiB string: %q", got)
+	}
+	if got := r.Do("PING"); got != "+PONG\r\n" {
+		t.Fatalf("PING after the scripts: %q", got)
+	}
+}
