@@ -625,8 +625,10 @@ func (s *Store) fatal(err error) {
 const stopFlushTimeout = 20 * time.Second
 
 // Stop lets in-flight proposals finish (up to timeout), then stops every
-// loop. Requests still unanswered get an error reply.
-func (s *Store) Stop(timeout time.Duration) {
+// loop. Requests still unanswered get an error reply. The error is a final
+// flush or log close that failed (nothing is lost: the next start replays
+// the log), for the process to exit non-zero.
+func (s *Store) Stop(timeout time.Duration) error {
 	s.mu.Lock()
 	s.closing = true
 	s.mu.Unlock()
@@ -650,12 +652,15 @@ func (s *Store) Stop(timeout time.Duration) {
 	// A flush Pebble cannot finish (its directory gone, a full disk) is
 	// left behind: the log still holds what it would have written.
 	ctx, cancel := context.WithTimeout(context.Background(), stopFlushTimeout)
+	var stopErr error
 	if err := s.db.FlushContext(ctx); err != nil {
 		s.log.Error("flush on stop; the next start replays the Raft log instead", "err", err)
+		stopErr = fmt.Errorf("flush on stop: %w", err)
 	}
 	cancel()
 	if err := s.logs.close(); err != nil {
 		s.log.Error("close raft log", "err", err)
+		stopErr = errors.Join(stopErr, fmt.Errorf("close raft log: %w", err))
 	}
 	s.mu.Lock()
 	left := s.inReqs
@@ -682,6 +687,7 @@ func (s *Store) Stop(timeout time.Duration) {
 		}
 		r.waiting = nil
 	}
+	return stopErr
 }
 
 var errStopped = errors.New("store stopped")

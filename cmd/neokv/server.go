@@ -243,7 +243,7 @@ func runServer(args []string) error {
 	}
 	if err != nil {
 		metaSvc.Stop()
-		store.Stop(time.Second)
+		_ = store.Stop(time.Second)
 		_ = db.Close()
 		return err
 	}
@@ -283,7 +283,9 @@ func runServer(args []string) error {
 		_ = pprofSrv.Shutdown(ctx)
 	}
 	metaSvc.Stop()
-	store.Stop(3 * time.Second)
+	if err := store.Stop(3 * time.Second); err != nil && exitErr == nil {
+		exitErr = err
+	}
 	if err := closeWithin(db.Close, storageCloseTimeout); err != nil {
 		log.Error("close storage", "err", err)
 		if exitErr == nil {
