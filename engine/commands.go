@@ -24,6 +24,9 @@ const (
 	// its arguments), the write command only reads: it answers from its
 	// arguments (XGROUP HELP).
 	FlagKeylessReads
+	// FlagScript: runs a Lua script or function. Called without keys it
+	// runs in the Region of ScriptKeySlot.
+	FlagScript
 )
 
 // Merge says how the per-Region replies of a FlagMultiKey command combine.

@@ -31,7 +31,13 @@ type Library struct {
 	Name      string         `json:"name"`
 	Code      string         `json:"code"`
 	Functions []FunctionInfo `json:"functions"`
+	// code is Code as bytes, made once: every FCALL carries it into the
+	// log (CodeBytes). Never changed.
+	code []byte
 }
+
+// CodeBytes is the library's code, shared: read it, never change it.
+func (l *Library) CodeBytes() []byte { return l.code }
 
 // FunctionInfo is one function of a library.
 type FunctionInfo struct {
@@ -85,6 +91,9 @@ func openFunctionRegistry(path string) (*functionRegistry, error) {
 }
 
 func (r *functionRegistry) add(l *Library) {
+	if l.code == nil {
+		l.code = []byte(l.Code)
+	}
 	r.libs[l.Name] = l
 	for _, f := range l.Functions {
 		r.fns[strings.ToLower(f.Name)] = l
@@ -459,14 +468,14 @@ func functionCommands() []*Command {
 		// The front end turns FCALL into neokv.fcall (below) with the code
 		// of the function's library; these are here for their metadata,
 		// and answer inside MULTI when the function was not found.
-		{Name: "fcall", Arity: -3, Flags: FlagWrite | FlagSameSlotKeys, KeysFunc: keysAt(2), Group: "scripting", Since: "7.0.0",
+		{Name: "fcall", Arity: -3, Flags: FlagWrite | FlagSameSlotKeys | FlagScript, KeysFunc: keysAt(2), Group: "scripting", Since: "7.0.0",
 			Summary: "Invokes a function.", ACL: []string{"@slow", "@scripting"}, Exec: execFCallUnresolved},
-		{Name: "fcall_ro", Arity: -3, Flags: FlagReadOnly | FlagSameSlotKeys, KeysFunc: keysAt(2), Group: "scripting", Since: "7.0.0",
+		{Name: "fcall_ro", Arity: -3, Flags: FlagReadOnly | FlagSameSlotKeys | FlagScript, KeysFunc: keysAt(2), Group: "scripting", Since: "7.0.0",
 			Summary: "Invokes a read-only function.", ACL: []string{"@slow", "@scripting"}, Exec: execFCallUnresolved},
 		// neokv.fcall code name numkeys key... arg...: what runs.
-		{Name: "neokv.fcall", Arity: -4, Flags: FlagWrite | FlagSameSlotKeys, KeysFunc: keysAt(3), Group: "scripting",
+		{Name: "neokv.fcall", Arity: -4, Flags: FlagWrite | FlagSameSlotKeys | FlagScript, KeysFunc: keysAt(3), Group: "scripting",
 			Summary: "NeoKV internal: FCALL with its library's code", ACL: []string{"@slow", "@scripting"}, Exec: execFCall},
-		{Name: "neokv.fcall_ro", Arity: -4, Flags: FlagReadOnly | FlagSameSlotKeys, KeysFunc: keysAt(3), Group: "scripting",
+		{Name: "neokv.fcall_ro", Arity: -4, Flags: FlagReadOnly | FlagSameSlotKeys | FlagScript, KeysFunc: keysAt(3), Group: "scripting",
 			Summary: "NeoKV internal: FCALL_RO with its library's code", ACL: []string{"@slow", "@scripting"}, Exec: execFCall},
 	}
 }

@@ -50,7 +50,7 @@ const maxCachedScripts = 10_000
 type scriptCache struct {
 	mu     sync.Mutex
 	protos map[string]*lua.FunctionProto
-	bodies map[string]string
+	bodies map[string][]byte // never changed once stored: handed out as they are
 	order  []string
 	idle   []*luaVM // interpreters between runs
 	// libraries: compiled function libraries by SHA1 of their code (not
@@ -90,7 +90,7 @@ func compileLua(source string, code []byte) (*lua.FunctionProto, error) {
 }
 
 func newScriptCache() *scriptCache {
-	return &scriptCache{protos: map[string]*lua.FunctionProto{}, bodies: map[string]string{}}
+	return &scriptCache{protos: map[string]*lua.FunctionProto{}, bodies: map[string][]byte{}}
 }
 
 // ScriptSHA returns the lowercase hex SHA1 of a script body.
@@ -122,7 +122,7 @@ func (sc *scriptCache) compile(sha string, body []byte) (*lua.FunctionProto, err
 		}
 		sc.order = append(sc.order, sha)
 		sc.protos[sha] = p
-		sc.bodies[sha] = string(body)
+		sc.bodies[sha] = append([]byte(nil), body...)
 	}
 	return p, nil
 }
@@ -138,13 +138,13 @@ func (db *DB) ScriptLoad(body []byte) (string, error) {
 }
 
 // ScriptBody returns the body of a cached script (EVALSHA); sha may be in
-// either case.
+// either case. The bytes are the cache's own: read them, never change them.
 func (db *DB) ScriptBody(sha []byte) ([]byte, bool) {
 	sc := db.scripts
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	b, ok := sc.bodies[strings.ToLower(string(sha))]
-	return []byte(b), ok
+	return b, ok
 }
 
 // ScriptFlush empties the script cache (SCRIPT FLUSH).
@@ -152,7 +152,7 @@ func (db *DB) ScriptFlush() {
 	sc := db.scripts
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	sc.protos, sc.bodies, sc.order = map[string]*lua.FunctionProto{}, map[string]string{}, nil
+	sc.protos, sc.bodies, sc.order = map[string]*lua.FunctionProto{}, map[string][]byte{}, nil
 }
 
 // compileError words a syntax error as Lua 5.1 (and so Redis) does for
@@ -186,15 +186,15 @@ func scriptCommands() []*Command {
 		return pos
 	}
 	return []*Command{
-		{Name: "eval", Arity: -3, Flags: FlagWrite | FlagSameSlotKeys, KeysFunc: keys, Group: "scripting", Since: "2.6.0",
+		{Name: "eval", Arity: -3, Flags: FlagWrite | FlagSameSlotKeys | FlagScript, KeysFunc: keys, Group: "scripting", Since: "2.6.0",
 			Summary: "Executes a server-side Lua script.", ACL: []string{"@slow", "@scripting"}, Exec: execEval},
-		{Name: "eval_ro", Arity: -3, Flags: FlagReadOnly | FlagSameSlotKeys, KeysFunc: keys, Group: "scripting", Since: "7.0.0",
+		{Name: "eval_ro", Arity: -3, Flags: FlagReadOnly | FlagSameSlotKeys | FlagScript, KeysFunc: keys, Group: "scripting", Since: "7.0.0",
 			Summary: "Executes a read-only server-side Lua script.", ACL: []string{"@slow", "@scripting"}, Exec: execEval},
 		// The front end turns these into EVAL/EVAL_RO with the cached body
 		// before they are routed; they are here for their metadata.
-		{Name: "evalsha", Arity: -3, Flags: FlagWrite | FlagSameSlotKeys, KeysFunc: keys, Group: "scripting", Since: "2.6.0",
+		{Name: "evalsha", Arity: -3, Flags: FlagWrite | FlagSameSlotKeys | FlagScript, KeysFunc: keys, Group: "scripting", Since: "2.6.0",
 			Summary: "Executes a server-side Lua script by SHA1 digest.", ACL: []string{"@slow", "@scripting"}, Exec: execNoScript},
-		{Name: "evalsha_ro", Arity: -3, Flags: FlagReadOnly | FlagSameSlotKeys, KeysFunc: keys, Group: "scripting", Since: "7.0.0",
+		{Name: "evalsha_ro", Arity: -3, Flags: FlagReadOnly | FlagSameSlotKeys | FlagScript, KeysFunc: keys, Group: "scripting", Since: "7.0.0",
 			Summary: "Executes a read-only server-side Lua script by SHA1 digest.", ACL: []string{"@slow", "@scripting"}, Exec: execNoScript},
 	}
 }
@@ -818,7 +818,7 @@ func (vm *luaVM) call(L *lua.LState, raise bool) int {
 	}
 	cmd := c.db.commandTable()[name]
 	switch {
-	case strings.HasPrefix(name, "eval") || strings.HasPrefix(name, "fcall") || strings.HasPrefix(name, "neokv.fcall") ||
+	case cmd != nil && cmd.Flags&FlagScript != 0,
 		name == "script" || name == "function" || name == "multi" || name == "exec" || name == "watch":
 		return fail("ERR This Redis command is not allowed from script")
 	case cmd == nil:

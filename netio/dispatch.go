@@ -224,7 +224,7 @@ func (s *Server) execData(cl *client, cmd *command, argv [][]byte) bool {
 		cl.immediate().Error(engine.ErrCrossSlot)
 		return true
 	}
-	if region == nil && (d.Name == "eval" || d.Name == "eval_ro" || d.Name == "neokv.fcall" || d.Name == "neokv.fcall_ro") {
+	if region == nil && d.Flags&engine.FlagScript != 0 {
 		// A script without keys runs in one fixed Region (any key it
 		// touches must be there; all of them on a single node).
 		region = s.store.Route(engine.ScriptKeySlot)

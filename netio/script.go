@@ -104,7 +104,7 @@ func (s *Server) prepareScript(cl *client, cmd *command, argv [][]byte) (*comman
 			return nil, nil
 		}
 		out := make([][]byte, 0, len(argv)+1)
-		out = append(out, nil, []byte(lib.Code))
+		out = append(out, nil, lib.CodeBytes())
 		out = append(out, argv[1:]...)
 		next := s.cmds["neokv."+cmd.name]
 		out[0] = next.nameB
