@@ -204,6 +204,12 @@ func validFunctionName(name string) bool {
 // loadLibrary runs a library's code in vm (started for the run) and
 // returns the functions it registered.
 func (vm *luaVM) loadLibrary(sc *scriptCache, code []byte) ([]registeredFunction, error) {
+	// Only FUNCTION LOAD's checked code reaches here from clients, but a
+	// log entry is input too: a replica must answer, not panic, whatever
+	// bytes it holds.
+	if _, err := libraryName(code); err != nil {
+		return nil, err
+	}
 	// The "#!lua" line is metadata, not Lua: it becomes a comment, so that
 	// line numbers stay the code's.
 	src := append([]byte("--"), code[2:]...)

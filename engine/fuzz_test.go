@@ -75,6 +75,8 @@ func FuzzCommands(f *testing.F) {
 	f.Add(seed([]string{"eval", "redis.call('SET', KEYS[1], ARGV[1]) return {redis.call('GET', KEYS[1]), {1, 2.5, {ok='x'}}, false, redis.pcall('INCR', KEYS[1])}", "1", "k", "v"},
 		[]string{"eval", "return redis.call('HGETALL', KEYS[1])", "1", "h"}, []string{"eval_ro", "return {err='E x'}", "0"}))
 	f.Add(seed([]string{"neokv.fcall", "#!lua name=l\nredis.register_function('f', function(k, a) return redis.call('LRANGE', k[1], 0, -1) end)", "f", "1", "l"}))
+	// Library code without its "#!lua" line (was a panic).
+	f.Add(seed([]string{"neokv.fcall_ro", "", "", "0"}, []string{"neokv.fcall", "x", "f", "0"}))
 	// Options that take every argument: no ID, no fields (was a panic).
 	f.Add(seed([]string{"xadd", "x", "maxlen", "=", "0"}, []string{"xadd", "x", "nomkstream", "minid", "1"}))
 

@@ -44,7 +44,9 @@ type command struct {
 	blockOption bool
 }
 
-func (s *Server) commandTable() map[string]*command {
+// commandTable builds the commands clients may send and, apart, the
+// internal ones (named neokv.*) that only forwarding links may.
+func (s *Server) commandTable() (public, internal map[string]*command) {
 	t := map[string]*command{}
 	s.blockingCmds = map[string]bool{}
 	for name := range engine.BlockingCommands() {
@@ -74,7 +76,14 @@ func (s *Server) commandTable() map[string]*command {
 			c.acl = serverACL(c)
 		}
 	}
-	return t
+	internal = map[string]*command{}
+	for name, c := range t {
+		if strings.HasPrefix(name, "neokv.") {
+			internal[name] = c
+			delete(t, name)
+		}
+	}
+	return t, internal
 }
 
 func flagNames(c *command) []string {
@@ -109,10 +118,18 @@ func (s *Server) lookup(name []byte) *command {
 	return s.cmds[string(buf[:len(name)])]
 }
 
+// lookupInternal finds an internal command (see Server.internalCmds).
+func (s *Server) lookupInternal(name []byte) *command {
+	return s.internalCmds[strings.ToLower(string(name))]
+}
+
 // dispatch executes or routes one command. It returns false, consuming
 // nothing, when the command must wait for the connection's earlier commands.
 func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 	cmd := s.lookup(argv[0])
+	if cmd == nil && cl.forwarded {
+		cmd = s.lookupInternal(argv[0])
+	}
 	if cl.fences > 0 || (cmd != nil && (cmd.barrier || (cmd.routesInHandler || cmd.blockOption && blocksWith(argv) >= 0) && !cl.forwarded) && cl.waitsOnEarlier()) {
 		return false
 	}

@@ -106,7 +106,7 @@ func (s *Server) prepareScript(cl *client, cmd *command, argv [][]byte) (*comman
 		out := make([][]byte, 0, len(argv)+1)
 		out = append(out, nil, lib.CodeBytes())
 		out = append(out, argv[1:]...)
-		next := s.cmds["neokv."+cmd.name]
+		next := s.internalCmds["neokv."+cmd.name]
 		out[0] = next.nameB
 		return next, out
 	case "eval", "eval_ro":

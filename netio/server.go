@@ -58,15 +58,20 @@ const RedisVersion = "7.2.4"
 // Server is the RESP server.
 type Server struct {
 	gnet.BuiltinEventEngine
-	cfg     Config
-	log     *slog.Logger
-	store   *batching.Store
-	db      *engine.DB
-	cmds    map[string]*command
-	topo    Topology
-	started time.Time
-	host    string
-	port    int
+	cfg   Config
+	log   *slog.Logger
+	store *batching.Store
+	db    *engine.DB
+	cmds  map[string]*command
+	// internalCmds are the neokv.* commands one node sends another
+	// (FCALL with its library's code, WATCH's digest): accepted only on
+	// forwarding links and listed nowhere, so a client cannot run library
+	// code that was never loaded.
+	internalCmds map[string]*command
+	topo         Topology
+	started      time.Time
+	host         string
+	port         int
 
 	eng     gnet.Engine
 	booted  chan struct{}
@@ -168,9 +173,12 @@ func New(cfg Config) (*Server, error) {
 	s.rerouting.regions = map[*batching.Region]*rerouteQueue{}
 	s.fwd.readOnly = func(argv [][]byte) bool {
 		cmd := s.lookup(argv[0])
+		if cmd == nil {
+			cmd = s.lookupInternal(argv[0])
+		}
 		return cmd != nil && cmd.flags&engine.FlagReadOnly != 0 && cmd.flags&engine.FlagWrite == 0
 	}
-	s.cmds = s.commandTable()
+	s.cmds, s.internalCmds = s.commandTable()
 	return s, nil
 }
 

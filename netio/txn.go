@@ -123,7 +123,7 @@ func (s *Server) cmdWatch(cl *client, argv [][]byte) {
 // readDigest routes a neokv.digest read of a watched key like any read;
 // its reply lands in the watch entry instead of the client's output.
 func (s *Server) readDigest(cl *client, we *watchEntry) {
-	d := s.cmds["neokv.digest"].data
+	d := s.internalCmds["neokv.digest"].data
 	argv := [][]byte{[]byte("neokv.digest"), we.key}
 	region := s.store.Route(slots.Of(we.key))
 	sl := cl.newSlot()

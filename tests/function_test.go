@@ -423,3 +423,40 @@ func TestClusterFunctions(t *testing.T) {
 	}
 	c.WaitChecksumsAgree(t, "functions", 16)
 }
+
+// TestInternalCommandsRefused: the neokv.* commands nodes send each other
+// (FCALL carrying its library's code, WATCH's digest read) are unknown to
+// clients, so no client runs library code that FUNCTION LOAD never
+// checked, and COMMAND does not list them.
+func TestInternalCommandsRefused(t *testing.T) {
+	srv := StartServer(t)
+	r := Dial(t, srv.Addr)
+	code := "#!lua name=x\nredis.register_function('f', function() return redis.call('SET', 'ran', '1') end)"
+	for _, argv := range [][]string{
+		{"neokv.fcall", code, "f", "0"},
+		{"NEOKV.FCALL_RO", "", "", "0"},
+		{"neokv.digest", "k"},
+	} {
+		want := "-ERR unknown command '" + argv[0] + "', with args beginning with: "
+		if got := r.Do(argv...); !strings.HasPrefix(got, want) {
+			t.Fatalf("%q: got %q, want %q...", argv, got, want)
+		}
+	}
+	if got := r.Do("EXISTS", "ran"); got != ":0\r\n" {
+		t.Fatalf("EXISTS ran: %q (the refused library code ran)", got)
+	}
+	if got := r.Do("COMMAND", "INFO", "neokv.fcall", "neokv.digest"); got != "*2\r\n$-1\r\n$-1\r\n" {
+		t.Fatalf("COMMAND INFO of internal commands: %q", got)
+	}
+	if got := r.Do("COMMAND", "LIST"); strings.Contains(got, "neokv.") {
+		t.Fatalf("COMMAND LIST names internal commands: %q", got)
+	}
+	// WATCH reads digests through the internal command; it still works.
+	r.Do("SET", "w", "1")
+	r.Do("WATCH", "w")
+	r.Do("MULTI")
+	r.Do("SET", "w", "2")
+	if got := r.Do("EXEC"); got != "*1\r\n+OK\r\n" {
+		t.Fatalf("EXEC after WATCH: %q", got)
+	}
+}
