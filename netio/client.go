@@ -23,6 +23,10 @@ type slot struct {
 	watch *watchEntry
 	// start is when an asynchronous slot was created (request latency).
 	start time.Time
+	// statCmd is the command whose reply this slot carries, counted in
+	// commandStats from statStart when the slot is drained (nil: none).
+	statCmd   *command
+	statStart time.Time
 	// fence: later commands of the connection wait until this one is
 	// answered (a keyspace read that runs after its own ReadIndex round).
 	fence bool
@@ -93,7 +97,12 @@ type client struct {
 	routeEpoch uint64
 	out        resp.Writer // replies ready to be written this wake-up
 	batch      *batching.Batch
-	now        int64       // local clock for reads of this wake-up
+	now        int64 // local clock for reads of this wake-up
+	// stats is the event loop's share of commandStats (nil on forwarding
+	// links); tmark is when the last command of this wake-up finished,
+	// where the next one's time starts.
+	stats      *statShard
+	tmark      time.Time
 	woken      atomic.Bool // a Wake is already on its way
 	ps         pushState   // Pub/Sub subscriptions and messages to push
 	monitoring atomic.Bool // MONITOR: every command is pushed here
@@ -146,12 +155,24 @@ func (cl *client) newSlot() *slot {
 // drain moves the completed head of the queue into out.
 func (cl *client) drain() {
 	n := 0
+	var now time.Time
 	for _, s := range cl.queue {
 		if !s.done.Load() {
 			break
 		}
+		if (!s.start.IsZero() || s.statCmd != nil) && now.IsZero() {
+			now = time.Now()
+		}
 		if !s.start.IsZero() {
-			cl.srv.requestLatency.Observe(time.Since(s.start))
+			cl.srv.requestLatency.Observe(now.Sub(s.start))
+		}
+		if s.statCmd != nil {
+			failed := isErrorReply(s.w.B)
+			cl.stats.record(s.statCmd, now.Sub(s.statStart), failed)
+			if failed {
+				cl.srv.stats.countError(s.w.B)
+			}
+			s.statCmd = nil
 		}
 		if s.fence {
 			s.fence = false

@@ -25,6 +25,7 @@ func (s *Server) cmdNeokv(cl *client, argv [][]byte) {
 	switch sub {
 	case "forwarded":
 		cl.forwarded = true
+		cl.stats = nil // counted on the node the client sent them to
 		cl.immediate().OK()
 	case "internal":
 		if !cl.forwarded || len(argv) < 3 {

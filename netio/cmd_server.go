@@ -338,6 +338,7 @@ func (s *Server) cmdConfig(cl *client, argv [][]byte) {
 		s.totalCommands.Store(0)
 		s.totalConns.Store(0)
 		s.rejectedConns.Store(0)
+		s.stats.reset()
 		w.OK()
 	case "rewrite":
 		w.Error("ERR The server is running without a config file")
@@ -691,6 +692,8 @@ func (s *Server) cmdInfo(cl *client, argv [][]byte) {
 		want[strings.ToLower(string(a))] = true
 	}
 	all := len(want) == 0 || want["all"] || want["everything"] || want["default"]
+	// As in Redis, the default sections leave out the per-command ones.
+	full := want["all"] || want["everything"]
 	var b strings.Builder
 	section := func(name string, lines ...string) {
 		if !all && !want[strings.ToLower(name)] {
@@ -758,12 +761,22 @@ func (s *Server) cmdInfo(cl *client, argv [][]byte) {
 		"rejected_connections:"+strconv.FormatUint(s.rejectedConns.Load(), 10),
 		"expired_keys:0",
 		"evicted_keys:0",
+		"total_error_replies:"+strconv.FormatUint(s.stats.errTotal.Load(), 10),
 	)
 	section("Replication", s.replicationLines()...)
 	section("CPU", cpuLines()...)
 	clusterEnabled := "0"
 	if s.mode() == "cluster" {
 		clusterEnabled = "1"
+	}
+	if full || want["commandstats"] {
+		section("Commandstats", s.commandLines()...)
+	}
+	if all || want["errorstats"] {
+		section("Errorstats", s.errorLines()...)
+	}
+	if full || want["latencystats"] {
+		section("Latencystats", s.latencyLines()...)
 	}
 	section("Cluster", "cluster_enabled:"+clusterEnabled)
 	section("Keyspace", s.keyspaceLine()...)

@@ -2,6 +2,7 @@ package netio
 
 import (
 	"bytes"
+	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 type command struct {
 	name     string
 	nameB    []byte
+	id       int // index of the command's counters (commandStats)
 	arity    int
 	flags    engine.Flags
 	noAuth   bool     // allowed before AUTH
@@ -76,6 +78,14 @@ func (s *Server) commandTable() (public, internal map[string]*command) {
 			c.acl = serverACL(c)
 		}
 	}
+	names := make([]string, 0, len(t))
+	for name := range t {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for i, name := range names {
+		t[name].id = i
+	}
 	internal = map[string]*command{}
 	for name, c := range t {
 		if strings.HasPrefix(name, "neokv.") {
@@ -123,39 +133,102 @@ func (s *Server) lookupInternal(name []byte) *command {
 	return s.internalCmds[strings.ToLower(string(name))]
 }
 
-// dispatch executes or routes one command. It returns false, consuming
-// nothing, when the command must wait for the connection's earlier commands.
+// dispatchOutcome is what became of a command dispatch looked at.
+type dispatchOutcome uint8
+
+const (
+	dispatched dispatchOutcome = iota // run, routed or queued in MULTI
+	waits                             // must wait for the connection's earlier commands
+	rejected                          // refused before running (arity, auth, context)
+	unknown                           // no such command
+	queuedInMulti
+	blockedCall // a blocking command: counted without its time
+)
+
+// dispatch executes or routes one command and counts it (commandStats).
+// It returns false, consuming nothing, when the command must wait for the
+// connection's earlier commands.
 func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 	cmd := s.lookup(argv[0])
-	if cmd == nil && cl.forwarded {
-		cmd = s.lookupInternal(argv[0])
+	if cl.stats == nil {
+		if cmd == nil && cl.forwarded {
+			cmd = s.lookupInternal(argv[0])
+		}
+		return s.dispatchCommand(cl, cmd, argv) != waits
 	}
-	if cl.fences > 0 || (cmd != nil && (cmd.barrier || (cmd.routesInHandler || cmd.blockOption && blocksWith(argv) >= 0) && !cl.forwarded) && cl.waitsOnEarlier()) {
+	outLen, queued := len(cl.out.B), len(cl.queue)
+	outcome := s.dispatchCommand(cl, cmd, argv)
+	if outcome == waits {
 		return false
+	}
+	s.account(cl, cmd, outcome, outLen, queued)
+	return true
+}
+
+// account counts a dispatched command: at once if its reply is written,
+// else when its slot is drained.
+func (s *Server) account(cl *client, cmd *command, outcome dispatchOutcome, outLen, queued int) {
+	if cl.stats == nil { // the command made the connection a forwarding link
+		return
+	}
+	var reply []byte
+	if len(cl.queue) > queued {
+		sl := cl.queue[queued]
+		if outcome == dispatched && cmd != nil {
+			sl.statCmd, sl.statStart = cmd, cl.tmark
+			return
+		}
+		if sl.done.Load() {
+			reply = sl.w.B
+		}
+	} else if len(cl.out.B) > outLen {
+		reply = cl.out.B[outLen:]
+	}
+	failed := isErrorReply(reply)
+	if failed {
+		s.stats.countError(reply)
+	}
+	switch outcome {
+	case dispatched:
+		now := time.Now()
+		cl.stats.record(cmd, now.Sub(cl.tmark), failed)
+		cl.tmark = now
+	case rejected:
+		cl.stats.cmds[cmd.id].rejected.Add(1)
+	case blockedCall:
+		cl.stats.cmds[cmd.id].calls.Add(1)
+	}
+}
+
+// dispatchCommand is dispatch without the counting; cmd is argv[0]'s
+// command (nil: unknown).
+func (s *Server) dispatchCommand(cl *client, cmd *command, argv [][]byte) dispatchOutcome {
+	if cl.fences > 0 || (cmd != nil && (cmd.barrier || (cmd.routesInHandler || cmd.blockOption && blocksWith(argv) >= 0) && !cl.forwarded) && cl.waitsOnEarlier()) {
+		return waits
 	}
 	s.totalCommands.Add(1)
 	if cmd == nil {
 		cl.multiErr = cl.multiErr || cl.multi
 		cl.immediate().Error(unknownCommand(argv))
-		return true
+		return unknown
 	}
 	if (cmd.arity > 0 && len(argv) != cmd.arity) || len(argv) < -cmd.arity {
 		cl.multiErr = cl.multiErr || cl.multi
 		cl.immediate().Error("ERR wrong number of arguments for '" + cmd.name + "' command")
-		return true
+		return rejected
 	}
 	if !cmd.noAuth && s.authRequired(cl) {
 		cl.immediate().Error("NOAUTH Authentication required.")
-		return true
+		return rejected
 	}
 	if !cl.resp3 && cl.subscribed() && !allowedWhileSubscribed(cmd.name) {
 		cl.immediate().Error(errNotInSubscribedContext(cmd.name))
-		return true
+		return rejected
 	}
 	switch cmd.name {
 	case "eval", "eval_ro", "evalsha", "evalsha_ro", "fcall", "fcall_ro":
 		if cmd, argv = s.prepareScript(cl, cmd, argv); cmd == nil {
-			return true
+			return dispatched
 		}
 	}
 	if cl.multi {
@@ -163,7 +236,7 @@ func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 		case "exec", "discard", "multi", "quit", "reset":
 		default:
 			s.queueInMulti(cl, cmd, argv)
-			return true
+			return queuedInMulti
 		}
 	}
 	if s.monitors.n.Load() > 0 && cmd.name != "exec" && cmd.name != "monitor" && cmd.name != "neokv" {
@@ -172,19 +245,19 @@ func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 	cl.lastCmd.Store(cmd)
 	if cmd.handler != nil {
 		cmd.handler(cl, argv)
-		return true
+		return dispatched
 	}
 	// A forwarded attempt is answered at once: the node the client is on
 	// does the waiting (a shared forwarding link must never block).
 	if (s.blockingCmds[cmd.name] || cmd.blockOption && blocksWith(argv) >= 0) && !cl.forwarded {
 		s.block(cl, cmd, argv)
-		return true
+		return blockedCall
 	}
 	if !s.execData(cl, cmd, argv) {
 		s.totalCommands.Add(^uint64(0)) // counted when it runs
-		return false
+		return waits
 	}
-	return true
+	return dispatched
 }
 
 // unknownCommand formats Redis's reply to an unknown command.

@@ -33,9 +33,8 @@ const latencyDisabled = "I'm sorry, Dave, I can't do that. Latency monitoring is
 
 // cmdLatency answers LATENCY from the engine's monitor (engine.LatencyMonitor:
 // "command", "raft-log-fsync" and "apply-batch" events). HISTOGRAM answers
-// an empty map (NeoKV keeps no per-command histograms: INFO neokv and
-// /metrics have the write path's), and GRAPH lists the samples as text
-// rather than drawing Redis's chart.
+// from commandStats, and GRAPH lists the samples as text rather than
+// drawing Redis's chart.
 func (s *Server) cmdLatency(cl *client, argv [][]byte) {
 	w := cl.immediate()
 	if !subcommandOK(w, "latency", latencySubArity, argv) {
@@ -99,7 +98,7 @@ func (s *Server) cmdLatency(cl *client, argv [][]byte) {
 		}
 		w.BulkString(b.String())
 	case "histogram":
-		w.Map(0)
+		s.writeLatencyHistograms(w, argv[2:])
 	case "help":
 		writeHelp(w, latencyHelp)
 	}

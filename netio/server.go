@@ -65,9 +65,13 @@ type Server struct {
 	cmds  map[string]*command
 	// internalCmds are the neokv.* commands one node sends another
 	// (FCALL with its library's code, WATCH's digest): accepted only on
-	// forwarding links and listed nowhere, so a client cannot run library
-	// code that was never loaded.
+	// forwarding links and listed nowhere, so an ordinary client
+	// connection cannot run library code that was never loaded. (A
+	// connection that declares itself a forwarding link can; that
+	// declaration is as trusted as the password, as every inter-node
+	// command.)
 	internalCmds map[string]*command
+	stats        *commandStats
 	topo         Topology
 	started      time.Time
 	host         string
@@ -179,6 +183,7 @@ func New(cfg Config) (*Server, error) {
 		return cmd != nil && cmd.flags&engine.FlagReadOnly != 0 && cmd.flags&engine.FlagWrite == 0
 	}
 	s.cmds, s.internalCmds = s.commandTable()
+	s.stats = newCommandStats(len(s.cmds) + len(s.internalCmds))
 	return s, nil
 }
 
@@ -254,6 +259,7 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		reader:  s.db.NewReader(),
 		created: time.Now(),
 		fd:      c.Fd(),
+		stats:   s.stats.shardFor(c),
 	}
 	cl.lastIO.Store(time.Now().UnixNano())
 	if a := c.RemoteAddr(); a != nil {
@@ -338,7 +344,8 @@ func (s *Server) process(cl *client, c gnet.Conn) {
 		return
 	}
 	s.netIn.Add(uint64(len(buf)))
-	cl.now = time.Now().UnixMilli()
+	cl.tmark = time.Now()
+	cl.now = cl.tmark.UnixMilli()
 	cl.routeEpoch = s.store.RouteEpoch()
 	if g := s.confGen.Load(); g != cl.confGen {
 		cl.confGen = g
@@ -356,6 +363,7 @@ func (s *Server) process(cl *client, c gnet.Conn) {
 				msg = "ERR " + pe.Msg
 			}
 			cl.immediate().Error(msg)
+			s.stats.countError([]byte("-" + msg))
 			cl.closing = true
 			pos = len(buf)
 			break

@@ -426,8 +426,8 @@ func TestClusterFunctions(t *testing.T) {
 
 // TestInternalCommandsRefused: the neokv.* commands nodes send each other
 // (FCALL carrying its library's code, WATCH's digest read) are unknown to
-// clients, so no client runs library code that FUNCTION LOAD never
-// checked, and COMMAND does not list them.
+// ordinary client connections, so they cannot run library code that
+// FUNCTION LOAD never checked, and COMMAND does not list them.
 func TestInternalCommandsRefused(t *testing.T) {
 	srv := StartServer(t)
 	r := Dial(t, srv.Addr)
