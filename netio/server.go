@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -296,8 +297,19 @@ func (s *Server) OnClose(c gnet.Conn, _ error) gnet.Action {
 
 // OnTraffic implements gnet.EventHandler: new bytes arrived, or a Wake
 // announced completed replies.
-func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
+func (s *Server) OnTraffic(c gnet.Conn) (action gnet.Action) {
 	cl := c.Context().(*client)
+	// A panic here is a NeoKV bug some input reached (engine commands
+	// have their own guard; this covers the front end's handlers): it
+	// closes this connection, whose state may be half updated, instead
+	// of ending the node and every other client's connection with it.
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("connection handler panicked; closing the connection", "id", cl.id, "addr", cl.addr,
+				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			action = gnet.Close
+		}
+	}()
 	cl.woken.Store(false)
 	if cl.killed.Load() {
 		return gnet.Close
