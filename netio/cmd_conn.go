@@ -340,7 +340,7 @@ func (s *Server) cmdReadwrite(cl *client, _ [][]byte) {
 // clientSubArity is Redis 7's arity of each CLIENT subcommand NeoKV has.
 var clientSubArity = map[string]int{
 	"id": 2, "getname": 2, "setname": 3, "setinfo": 4, "info": 2, "list": -2, "kill": -3,
-	"no-evict": 3, "no-touch": 3, "reply": 3, "help": 2, "unblock": -3,
+	"no-evict": 3, "no-touch": 3, "reply": 3, "help": 2, "unblock": -3, "pause": -3, "unpause": 2,
 }
 
 // writeHelp answers a container command's HELP: its lines as statuses.
@@ -417,6 +417,11 @@ func (s *Server) cmdClient(cl *client, argv [][]byte) {
 		s.clientKill(cl, argv, w)
 	case sub == "unblock":
 		s.clientUnblock(argv, w)
+	case sub == "pause":
+		s.clientPauseCmd(argv, w)
+	case sub == "unpause":
+		s.unpauseClients()
+		w.OK()
 	case (sub == "no-evict" || sub == "no-touch") && len(argv) == 3:
 		v := strings.ToLower(string(argv[2]))
 		if v != "on" && v != "off" {
@@ -443,6 +448,8 @@ func (s *Server) cmdClient(cl *client, argv [][]byte) {
 			"INFO", "    Return information about the current client connection.",
 			"LIST [TYPE normal|master|replica|pubsub] [ID <id> [<id> ...]]", "    Return information about client connections.",
 			"KILL <ip:port> | KILL <option> <value> [<option> <value> [...]]", "    Kill connections (options: ID, ADDR, LADDR, TYPE, USER, SKIPME).",
+			"UNPAUSE", "    Stop the current client pause, resuming traffic.",
+			"PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
 			"HELP", "    Print this help.",
 		}
 		writeHelp(w, lines)

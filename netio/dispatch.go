@@ -225,6 +225,12 @@ func (s *Server) dispatchCommand(cl *client, cmd *command, argv [][]byte) dispat
 		cl.immediate().Error(errNotInSubscribedContext(cmd.name))
 		return rejected
 	}
+	if s.pause.active.Load() && !cl.forwarded && s.pausedFor(cl, cmd, argv) {
+		// CLIENT PAUSE: left unread until the pause ends (and counted
+		// when it runs).
+		s.totalCommands.Add(^uint64(0))
+		return waits
+	}
 	switch cmd.name {
 	case "eval", "eval_ro", "evalsha", "evalsha_ro", "fcall", "fcall_ro":
 		if cmd, argv = s.prepareScript(cl, cmd, argv); cmd == nil {

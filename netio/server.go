@@ -73,6 +73,7 @@ type Server struct {
 	// command.)
 	internalCmds map[string]*command
 	stats        *commandStats
+	pause        clientPause
 	topo         Topology
 	started      time.Time
 	host         string
@@ -221,6 +222,7 @@ func (s *Server) Start() error {
 func (s *Server) Stop(ctx context.Context) error {
 	err := s.eng.Stop(ctx)
 	s.fwd.close()
+	s.stopPause()
 	select {
 	case <-s.stopped:
 	case <-ctx.Done():
