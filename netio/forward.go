@@ -40,6 +40,9 @@ type forwarder struct {
 	reroute func(q fwdReq)
 	// readOnly reports whether a command cannot write (nil: any may).
 	readOnly func(argv [][]byte) bool
+	// password, if set, returns the password a new link authenticates
+	// with (this node's requirepass: the nodes of a cluster share one).
+	password func() string
 }
 
 type fwdReq struct {
@@ -189,28 +192,45 @@ func (c *fwdConn) run() {
 			continue
 		}
 		// Tell the leader this is a forwarding link: it must answer, never
-		// forward again (no loops while leadership moves).
-		hello := appendRESP(nil, [][]byte{[]byte("neokv"), []byte("forwarded")})
+		// forward again (no loops while leadership moves). With a password
+		// the link authenticates first, as any client must.
+		var hello []byte
+		greetings := 1
+		if pw := c.password(); pw != "" {
+			hello = appendRESP(hello, [][]byte{[]byte("AUTH"), []byte(pw)})
+			greetings++
+		}
+		hello = appendRESP(hello, [][]byte{[]byte("neokv"), []byte("forwarded")})
 		if c.resp3 {
 			hello = appendRESP(hello, [][]byte{[]byte("HELLO"), []byte("3")})
+			greetings++
 		}
 		if _, err := conn.Write(hello); err != nil {
 			_ = conn.Close()
 			c.failAll()
 			continue
 		}
-		c.serve(conn)
+		c.serve(conn, greetings)
 		_ = conn.Close()
 		c.failAll()
 	}
 }
 
-func (c *fwdConn) serve(conn net.Conn) {
+// password is the password a new link authenticates with ("": none).
+func (c *fwdConn) password() string {
+	if c.f.password == nil {
+		return ""
+	}
+	return c.f.password()
+}
+
+// serve runs a link whose first greetings replies answer its hello
+// (AUTH, NEOKV FORWARDED, HELLO 3), not requests.
+func (c *fwdConn) serve(conn net.Conn, greetings int) {
 	readDone := make(chan error, 1)
-	marker := make(chan struct{}, 2)
-	c.pending <- fwdReq{done: chanDone(marker)}
-	if c.resp3 {
-		c.pending <- fwdReq{done: chanDone(marker)} // the HELLO 3 reply
+	marker := make(chan struct{}, greetings)
+	for range greetings {
+		c.pending <- fwdReq{done: chanDone(marker)}
 	}
 	go func() { readDone <- c.readReplies(conn) }()
 	readerDone := false

@@ -174,6 +174,11 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.passwordSet.Store(cfg.Password != "")
 	s.fwd = newForwarder()
+	s.fwd.password = func() string {
+		s.conf.mu.RLock()
+		defer s.conf.mu.RUnlock()
+		return s.conf.password
+	}
 	s.pubsub = newPubsub()
 	s.fwd.reroute = s.reroute
 	s.rerouting.regions = map[*batching.Region]*rerouteQueue{}

@@ -19,6 +19,9 @@ type Cluster struct {
 	t       testing.TB
 	Nodes   []*Server // Nodes[i] is member i+1
 	Initial string
+	// Password is the members' --requirepass, if extra gave one (the
+	// harness's own queries authenticate with it).
+	Password string
 }
 
 // StartCluster starts n members (flags in extra are passed to every member)
@@ -42,6 +45,11 @@ func StartCluster(t testing.TB, n int, extra ...string) *Cluster {
 // was taken meanwhile, it stops what it started and reports errPortTaken.
 func tryStartCluster(t testing.TB, n int, extra ...string) (*Cluster, error) {
 	c := &Cluster{t: t}
+	for i := 0; i+1 < len(extra); i++ {
+		if extra[i] == "--requirepass" {
+			c.Password = extra[i+1]
+		}
+	}
 	var members []string
 	raftPorts := make([]int, n)
 	for i := 0; i < n; i++ {
@@ -77,7 +85,7 @@ func tryStartCluster(t testing.TB, n int, extra ...string) (*Cluster, error) {
 // Regions returns NEOKV REGIONS as seen by node i: region id -> leader store.
 func (c *Cluster) Regions(i int) map[int]int {
 	out := map[int]int{}
-	rc := redis.NewClient(&redis.Options{Addr: c.Nodes[i].Addr, MaxRetries: -1, DialTimeout: time.Second, ReadTimeout: 2 * time.Second})
+	rc := redis.NewClient(&redis.Options{Addr: c.Nodes[i].Addr, Password: c.Password, MaxRetries: -1, DialTimeout: time.Second, ReadTimeout: 2 * time.Second})
 	defer rc.Close()
 	txt, err := rc.Do(context.Background(), "neokv", "regions").Text()
 	if err != nil {
@@ -317,7 +325,7 @@ func (c *Cluster) WaitChecksumsAgree(t testing.TB, token string, want int) {
 			if n.cmd == nil {
 				continue
 			}
-			rc := redis.NewClient(&redis.Options{Addr: n.Addr, MaxRetries: -1})
+			rc := redis.NewClient(&redis.Options{Addr: n.Addr, Password: c.Password, MaxRetries: -1})
 			lines, err := rc.Do(context.Background(), "neokv", "checksums").StringSlice()
 			rc.Close()
 			if err != nil {
@@ -374,7 +382,7 @@ func TestClusterFailoverFromQuiescence(t *testing.T) {
 	if victim == 1 {
 		alive = 1
 	}
-	rc := redis.NewClient(&redis.Options{Addr: c.Nodes[alive].Addr, MaxRetries: -1, ReadTimeout: 3 * time.Second})
+	rc := redis.NewClient(&redis.Options{Addr: c.Nodes[alive].Addr, Password: c.Password, MaxRetries: -1, ReadTimeout: 3 * time.Second})
 	defer rc.Close()
 	deadline := time.Now().Add(15 * time.Second)
 	for k := 0; k < 200; k++ {

@@ -1369,3 +1369,53 @@ func TestClusterLeaderTransferWritesApplyOnce(t *testing.T) {
 		t.Fatalf("%d INCRs and %d pipelines succeeded: nothing checked", acked.Load(), pipelines.Load())
 	}
 }
+
+// TestClusterWithPassword: with --requirepass on every member, a plain
+// client that authenticated on one node reads and writes keys of every
+// Region, in RESP2 and RESP3 (the node forwards to Region leaders on
+// links that authenticate too), and PUBLISH reaches a subscriber on
+// another node. Before the links authenticated, two thirds of these
+// writes answered NOAUTH.
+func TestClusterWithPassword(t *testing.T) {
+	c := StartCluster(t, 3, "--requirepass", "sekret")
+	ctx := context.Background()
+	if got := Dial(t, c.Nodes[0].Addr).Do("PING"); got != "-NOAUTH Authentication required.\r\n" {
+		t.Fatalf("PING without the password: %q", got)
+	}
+	sub := redis.NewClient(&redis.Options{Addr: c.Nodes[2].Addr, Password: "sekret"})
+	defer sub.Close()
+	ps := sub.Subscribe(ctx, "events")
+	defer ps.Close()
+	if _, err := ps.Receive(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, proto := range []int{2, 3} {
+		rc := redis.NewClient(&redis.Options{Addr: c.Nodes[0].Addr, Password: "sekret", Protocol: proto, MaxRetries: -1})
+		defer rc.Close()
+		keys := make([]string, 64)
+		for i := range keys {
+			keys[i] = fmt.Sprintf("p%d-key-%d", proto, i)
+			if err := rc.Set(ctx, keys[i], i, 0).Err(); err != nil {
+				t.Fatalf("RESP%d SET %s: %v", proto, keys[i], err)
+			}
+		}
+		vals, err := rc.MGet(ctx, keys...).Result()
+		if err != nil {
+			t.Fatalf("RESP%d MGET: %v", proto, err)
+		}
+		for i, v := range vals {
+			if v != strconv.Itoa(i) {
+				t.Fatalf("RESP%d MGET %s: %v", proto, keys[i], v)
+			}
+		}
+		if n, err := rc.Publish(ctx, "events", "hello").Result(); err != nil || n > 1 {
+			t.Fatalf("RESP%d PUBLISH: %d, %v", proto, n, err)
+		}
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		m, err := ps.ReceiveMessage(rctx)
+		cancel()
+		if err != nil || m.Payload != "hello" {
+			t.Fatalf("RESP%d: the subscriber on another node got %v, %v", proto, m, err)
+		}
+	}
+}
