@@ -80,8 +80,11 @@ type DB struct {
 	// Without the row cache, or while a batch that deletes a range of
 	// keys (FLUSHDB) commits, any key may change in Pebble: then every
 	// read that went to Pebble while a commit was in flight runs again.
-	gate          sync.RWMutex
-	commitSeq     atomic.Uint64
+	gate      sync.RWMutex
+	commitSeq atomic.Uint64
+	// expired counts the keys active expiry removed on this replica
+	// (INFO expired_keys).
+	expired       atomic.Uint64
 	rangeInFlight atomic.Bool
 	// keys knows which keys were never stored (nil: off).
 	keys *keyFilter
@@ -384,3 +387,9 @@ func closeQuietly(c io.Closer) {
 		_ = c.Close()
 	}
 }
+
+// ExpiredCount is how many keys active expiry removed from this replica's
+// data since it opened (INFO expired_keys): every replica counts the
+// expirations it applies, so in a cluster each node counts those of the
+// Regions it holds.
+func (db *DB) ExpiredCount() uint64 { return db.expired.Load() }

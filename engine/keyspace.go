@@ -339,6 +339,7 @@ func execExpireDel(c *Ctx, argv [][]byte) {
 	if r.physical && r.m.expireAt == at {
 		if r.m.expiredAt(c.now) {
 			c.deleteKey(&r)
+			c.db.expired.Add(1)
 			c.W.Int(1)
 			return
 		}

@@ -753,13 +753,17 @@ func (s *Server) cmdInfo(cl *client, argv [][]byte) {
 		"aof_enabled:1",
 		"aof_rewrite_in_progress:0",
 	)
+	ops, inKbps, outKbps := s.instantLines()
 	section("Stats",
 		"total_connections_received:"+strconv.FormatUint(s.totalConns.Load(), 10),
 		"total_commands_processed:"+strconv.FormatUint(s.totalCommands.Load(), 10),
+		"instantaneous_ops_per_sec:"+ops,
 		"total_net_input_bytes:"+strconv.FormatUint(s.netIn.Load(), 10),
 		"total_net_output_bytes:"+strconv.FormatUint(s.netOut.Load(), 10),
+		"instantaneous_input_kbps:"+inKbps,
+		"instantaneous_output_kbps:"+outKbps,
 		"rejected_connections:"+strconv.FormatUint(s.rejectedConns.Load(), 10),
-		"expired_keys:0",
+		"expired_keys:"+strconv.FormatUint(s.db.ExpiredCount(), 10),
 		"evicted_keys:0",
 		"total_error_replies:"+strconv.FormatUint(s.stats.errTotal.Load(), 10),
 	)

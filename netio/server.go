@@ -74,6 +74,7 @@ type Server struct {
 	internalCmds map[string]*command
 	stats        *commandStats
 	pause        clientPause
+	rates        instantRates
 	topo         Topology
 	started      time.Time
 	host         string
@@ -209,6 +210,7 @@ func (s *Server) Start() error {
 			gnet.WithReuseAddr(true),
 			gnet.WithLogger(quietGnetLogger{s.log}),
 			gnet.WithLogLevel(logging.ErrorLevel),
+			gnet.WithTicker(true),
 		)
 		s.stopped <- err
 	}()

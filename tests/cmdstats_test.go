@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // statsSession runs the same commands on a connection: successful,
@@ -168,5 +169,32 @@ func TestLatencyHistogram(t *testing.T) {
 	}
 	if got := raw.Do("LATENCY", "HISTOGRAM", "nosuch"); got != "%0\r\n" {
 		t.Fatalf("LATENCY HISTOGRAM nosuch: %q", got)
+	}
+}
+
+// TestInfoExpiredKeysAndRates: expired_keys counts the keys active expiry
+// removed (and not those deleted, or still live), and the instantaneous
+// rates are reported in Redis's formats.
+func TestInfoExpiredKeysAndRates(t *testing.T) {
+	srv := StartServer(t)
+	c := Dial(t, srv.Addr)
+	for i := range 20 {
+		expectReply(t, c, "+OK\r\n", "SET", "e"+strconv.Itoa(i), "v", "PX", "20")
+	}
+	expectReply(t, c, "+OK\r\n", "SET", "gone", "v", "PX", "600000")
+	expectReply(t, c, ":1\r\n", "DEL", "gone")
+	expectReply(t, c, "+OK\r\n", "SET", "live", "v", "EX", "600")
+	deadline := time.Now().Add(20 * time.Second)
+	for infoLines(t, c, "keyspace")["db0"] != "keys=1,expires=0,avg_ttl=0" && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	st := infoLines(t, c, "stats")
+	if st["expired_keys"] != "20" {
+		t.Errorf("expired_keys: %q, want 20 (keyspace %q)", st["expired_keys"], infoLines(t, c, "keyspace")["db0"])
+	}
+	if !regexp.MustCompile(`^\d+$`).MatchString(st["instantaneous_ops_per_sec"]) ||
+		!regexp.MustCompile(`^\d+\.\d\d$`).MatchString(st["instantaneous_input_kbps"]) ||
+		!regexp.MustCompile(`^\d+\.\d\d$`).MatchString(st["instantaneous_output_kbps"]) {
+		t.Errorf("instantaneous rates: %q %q %q", st["instantaneous_ops_per_sec"], st["instantaneous_input_kbps"], st["instantaneous_output_kbps"])
 	}
 }
