@@ -101,8 +101,13 @@ type client struct {
 	// stats is the event loop's share of commandStats (nil on forwarding
 	// links); tmark is when the last command of this wake-up finished,
 	// where the next one's time starts.
-	stats      *statShard
-	tmark      time.Time
+	stats *statShard
+	tmark time.Time
+	// cmdSlot is the last reply slot the command being dispatched made,
+	// cmdOut where its reply written straight to out starts (-1: none):
+	// what commandStats counts it by.
+	cmdSlot    *slot
+	cmdOut     int
 	woken      atomic.Bool // a Wake is already on its way
 	ps         pushState   // Pub/Sub subscriptions and messages to push
 	monitoring atomic.Bool // MONITOR: every command is pushed here
@@ -122,6 +127,9 @@ func (cl *client) wakeup() {
 func (cl *client) immediate() *resp.Writer {
 	if len(cl.queue) == 0 {
 		cl.out.RESP3 = cl.resp3
+		if cl.cmdOut < 0 {
+			cl.cmdOut = len(cl.out.B)
+		}
 		return &cl.out
 	}
 	s := cl.newSlot()
@@ -149,6 +157,7 @@ func (cl *client) newSlot() *slot {
 	s.start = time.Time{}
 	s.routeEpoch = cl.routeEpoch
 	cl.queue = append(cl.queue, s)
+	cl.cmdSlot = s
 	return s
 }
 
@@ -166,7 +175,7 @@ func (cl *client) drain() {
 		if !s.start.IsZero() {
 			cl.srv.requestLatency.Observe(now.Sub(s.start))
 		}
-		if s.statCmd != nil {
+		if s.statCmd != nil && cl.stats != nil {
 			failed := isErrorReply(s.w.B)
 			cl.stats.record(s.statCmd, now.Sub(s.statStart), failed)
 			if failed {

@@ -156,33 +156,39 @@ func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 		}
 		return s.dispatchCommand(cl, cmd, argv) != waits
 	}
-	outLen, queued := len(cl.out.B), len(cl.queue)
+	cl.cmdSlot, cl.cmdOut = nil, -1
 	outcome := s.dispatchCommand(cl, cmd, argv)
 	if outcome == waits {
 		return false
 	}
-	s.account(cl, cmd, outcome, outLen, queued)
+	s.account(cl, cmd, outcome)
 	return true
 }
 
-// account counts a dispatched command: at once if its reply is written,
-// else when its slot is drained.
-func (s *Server) account(cl *client, cmd *command, outcome dispatchOutcome, outLen, queued int) {
+// account counts a dispatched command: at once if its reply is ready,
+// else when its reply slot is drained. The reply is the command's last
+// new slot (cl.cmdSlot; a WATCH digest slot is not a reply) or what it
+// wrote straight into the output (from cl.cmdOut): dispatch may drain
+// earlier replies into the output first, so positions taken before it
+// would point at those.
+func (s *Server) account(cl *client, cmd *command, outcome dispatchOutcome) {
 	if cl.stats == nil { // the command made the connection a forwarding link
 		return
 	}
 	var reply []byte
-	if len(cl.queue) > queued {
-		sl := cl.queue[queued]
-		if outcome == dispatched && cmd != nil {
-			sl.statCmd, sl.statStart = cmd, cl.tmark
+	if sl := cl.cmdSlot; sl != nil && sl.watch == nil {
+		if !sl.done.Load() {
+			switch outcome {
+			case dispatched:
+				sl.statCmd, sl.statStart = cmd, cl.tmark
+			case blockedCall:
+				cl.stats.cmds[cmd.id].calls.Add(1)
+			}
 			return
 		}
-		if sl.done.Load() {
-			reply = sl.w.B
-		}
-	} else if len(cl.out.B) > outLen {
-		reply = cl.out.B[outLen:]
+		reply = sl.w.B
+	} else if cl.cmdOut >= 0 {
+		reply = cl.out.B[cl.cmdOut:]
 	}
 	failed := isErrorReply(reply)
 	if failed {
@@ -196,7 +202,11 @@ func (s *Server) account(cl *client, cmd *command, outcome dispatchOutcome, outL
 	case rejected:
 		cl.stats.cmds[cmd.id].rejected.Add(1)
 	case blockedCall:
-		cl.stats.cmds[cmd.id].calls.Add(1)
+		c := &cl.stats.cmds[cmd.id]
+		c.calls.Add(1)
+		if failed {
+			c.failed.Add(1)
+		}
 	}
 }
 

@@ -15,7 +15,11 @@ import (
 // its clients' commands (ALL) or those that may write (WRITE) where they
 // are, unread, and runs them once the pause ends, as Redis does. Other
 // nodes' forwarding links are not paused (like Redis's replicas): they
-// carry every client of a node, and the pause is this node's.
+// carry every client of a node, and the pause is this node's; so AUTH and
+// NEOKV, a new link's greeting, are not held either. Unlike Redis, a WRITE
+// pause holds scripts flagged no-writes too (EVAL_RO and FCALL_RO pass),
+// lets PFCOUNT through (here it never writes), and does not stop active
+// expiry (its deletes are the Regions' leaders' to propose, cluster-wide).
 type clientPause struct {
 	active atomic.Bool // a pause may be in effect: the hot path's only check
 
@@ -29,6 +33,9 @@ type clientPause struct {
 // pausedFor reports whether cmd must wait for the pause to end; if so,
 // cl is woken when it does.
 func (s *Server) pausedFor(cl *client, cmd *command, argv [][]byte) bool {
+	if cmd.name == "auth" || cmd.name == "neokv" {
+		return false
+	}
 	p := &s.pause
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -1,8 +1,15 @@
 package tests
 
 import (
+	"context"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/neokv/neokv/slots"
 )
 
 // CLIENT PAUSE's and UNPAUSE's errors and HELP lines are Redis's, byte for
@@ -73,4 +80,59 @@ func TestClientPauseAll(t *testing.T) {
 		t.Errorf("commands held by a pause of all clients: %q", got)
 	}
 	expectReply(t, ctl, "+PONG\r\n", "PING")
+}
+
+// TestClientPauseSparesForwardingLinks: a node under CLIENT PAUSE ALL
+// still serves the commands other nodes forward to the Regions it leads,
+// on links opened during the pause too (their AUTH and NEOKV greeting are
+// not held), as Redis does not hold its replicas.
+func TestClientPauseSparesForwardingLinks(t *testing.T) {
+	c := StartCluster(t, 3, "--requirepass", "pw")
+	paused := Dial(t, c.Nodes[0].Addr)
+	expectReply(t, paused, "+OK\r\n", "AUTH", "pw")
+	expectReply(t, paused, "+OK\r\n", "CLIENT", "PAUSE", "60000", "ALL")
+	// A RESP3 client on another node: its node opens a RESP3 link of its
+	// own to node 1 now, during the pause.
+	rc := redis.NewClient(&redis.Options{Addr: c.Nodes[1].Addr, Password: "pw", Protocol: 3, MaxRetries: -1, ReadTimeout: 10 * time.Second})
+	defer rc.Close()
+	ctx := context.Background()
+	led := 0
+	for i := range 64 {
+		k := "fwd-" + strconv.Itoa(i)
+		if err := rc.Set(ctx, k, i, 0).Err(); err != nil {
+			t.Fatalf("SET %s through node 2 while node 1 is paused: %v", k, err)
+		}
+		if leaderOfSlot(t, c.Nodes[1].Addr, int(slots.Of([]byte(k)))) == 1 {
+			led++
+		}
+	}
+	if led == 0 {
+		t.Fatal("no key of a Region node 1 leads: the test proved nothing")
+	}
+}
+
+// leaderOfSlot is the store leading slot's Region, as the node at addr
+// (authenticating with "pw") sees it.
+func leaderOfSlot(t *testing.T, addr string, slot int) int {
+	t.Helper()
+	rc := redis.NewClient(&redis.Options{Addr: addr, Password: "pw", MaxRetries: -1})
+	defer rc.Close()
+	txt, err := rc.Do(context.Background(), "neokv", "regions").Text()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(txt, "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		lo, hi, _ := strings.Cut(f[1], "-")
+		a, _ := strconv.Atoi(lo)
+		b, _ := strconv.Atoi(hi)
+		if slot >= a && slot <= b {
+			n, _ := strconv.Atoi(f[4])
+			return n
+		}
+	}
+	return 0
 }
