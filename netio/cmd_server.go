@@ -735,7 +735,7 @@ func (s *Server) cmdInfo(cl *client, argv [][]byte) {
 	section("Clients",
 		"connected_clients:"+strconv.Itoa(nclients),
 		"maxclients:"+strconv.Itoa(s.cfg.MaxClients),
-		"blocked_clients:0",
+		"blocked_clients:"+strconv.FormatInt(max(s.blockedReg.n.Load(), 0), 10),
 	)
 	section("Memory",
 		"used_memory:"+strconv.FormatUint(ms.HeapAlloc, 10),

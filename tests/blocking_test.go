@@ -192,3 +192,34 @@ func TestBlockingTimeoutRepliesAgainstRedis(t *testing.T) {
 		}
 	}
 }
+
+// TestInfoBlockedClients: INFO's blocked_clients counts the connections
+// waiting in a blocking command, and drops when they are served or time
+// out.
+func TestInfoBlockedClients(t *testing.T) {
+	srv := StartServer(t)
+	ctl, a, b := Dial(t, srv.Addr), Dial(t, srv.Addr), Dial(t, srv.Addr)
+	blockedClients := func() string { return infoLines(t, ctl, "clients")["blocked_clients"] }
+	waitFor := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for blockedClients() != want && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if got := blockedClients(); got != want {
+			t.Fatalf("blocked_clients: %q, want %q", got, want)
+		}
+	}
+	waitFor("0")
+	a.Send("*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n")
+	b.Send("*3\r\n$5\r\nBLPOP\r\n$1\r\nr\r\n$3\r\n0.2\r\n")
+	waitFor("2")
+	expectReply(t, ctl, ":1\r\n", "RPUSH", "q", "x")
+	if got := a.ReadReply(); got != "*2\r\n$1\r\nq\r\n$1\r\nx\r\n" {
+		t.Fatalf("BLPOP q: %q", got)
+	}
+	if got := b.ReadReply(); got != "*-1\r\n" {
+		t.Fatalf("BLPOP r (timed out): %q", got)
+	}
+	waitFor("0")
+}
