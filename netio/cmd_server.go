@@ -530,13 +530,8 @@ func (s *Server) cmdWait(cl *client, argv [][]byte) {
 		w.Error(engine.ErrNotInteger)
 		return
 	}
-	t, ok := resp.ParseInt(argv[2])
+	t, ok := timeoutMillis(w, argv[2])
 	if !ok {
-		w.Error("ERR timeout is not an integer or out of range")
-		return
-	}
-	if t < 0 {
-		w.Error("ERR timeout is negative")
 		return
 	}
 	want, _ := resp.ParseInt(argv[1])

@@ -162,13 +162,8 @@ func (s *Server) clientPauseCmd(argv [][]byte, w *resp.Writer) {
 			return
 		}
 	}
-	ms, ok := resp.ParseInt(argv[2])
+	ms, ok := timeoutMillis(w, argv[2])
 	if !ok {
-		w.Error("ERR timeout is not an integer or out of range")
-		return
-	}
-	if ms < 0 {
-		w.Error("ERR timeout is negative")
 		return
 	}
 	d := time.Duration(math.MaxInt64)
@@ -177,4 +172,19 @@ func (s *Server) clientPauseCmd(argv [][]byte, w *resp.Writer) {
 	}
 	s.pauseClients(d, all)
 	w.OK()
+}
+
+// timeoutMillis parses a millisecond timeout (WAIT, CLIENT PAUSE),
+// answering Redis's errors for one that is not a number or negative.
+func timeoutMillis(w *resp.Writer, arg []byte) (int64, bool) {
+	ms, ok := resp.ParseInt(arg)
+	if !ok {
+		w.Error("ERR timeout is not an integer or out of range")
+		return 0, false
+	}
+	if ms < 0 {
+		w.Error("ERR timeout is negative")
+		return 0, false
+	}
+	return ms, true
 }

@@ -221,24 +221,7 @@ func TestClusterBasicReplication(t *testing.T) {
 	// another node: the reads of Regions node 1 leads wait for no write,
 	// so they are not proposed to Raft behind it (they were, before), and
 	// every reply still comes back in order.
-	leaderOf := map[uint16]int{} // slot -> leader store, as node 1 sees it
-	txt, err := c.Client(t, 0).Do(ctx, "neokv", "regions").Text()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(txt, "\n")[1:] {
-		f := strings.Fields(line)
-		if len(f) < 5 {
-			continue
-		}
-		lo, hi, _ := strings.Cut(f[1], "-")
-		a, _ := strconv.Atoi(lo)
-		b, _ := strconv.Atoi(hi)
-		leader, _ := strconv.Atoi(f[4])
-		for s := a; s <= b; s++ {
-			leaderOf[uint16(s)] = leader
-		}
-	}
+	leaderOf := slotLeaders(t, c.Client(t, 0)) // as node 1 sees it
 	var remote string
 	var local []string
 	for j := range c.Nodes {
@@ -417,4 +400,29 @@ func logTail(log string, n int) string {
 		kept = kept[len(kept)-n:]
 	}
 	return strings.Join(kept, "\n")
+}
+
+// slotLeaders maps every slot to the store leading its Region, as the
+// node rc talks to sees it (NEOKV REGIONS).
+func slotLeaders(t testing.TB, rc *redis.Client) map[uint16]int {
+	t.Helper()
+	txt, err := rc.Do(context.Background(), "neokv", "regions").Text()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[uint16]int{}
+	for _, line := range strings.Split(txt, "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		lo, hi, _ := strings.Cut(f[1], "-")
+		a, _ := strconv.Atoi(lo)
+		b, _ := strconv.Atoi(hi)
+		leader, _ := strconv.Atoi(f[4])
+		for s := a; s <= b; s++ {
+			out[uint16(s)] = leader
+		}
+	}
+	return out
 }

@@ -96,43 +96,18 @@ func TestClientPauseSparesForwardingLinks(t *testing.T) {
 	rc := redis.NewClient(&redis.Options{Addr: c.Nodes[1].Addr, Password: "pw", Protocol: 3, MaxRetries: -1, ReadTimeout: 10 * time.Second})
 	defer rc.Close()
 	ctx := context.Background()
+	leaderOf := slotLeaders(t, rc)
 	led := 0
 	for i := range 64 {
 		k := "fwd-" + strconv.Itoa(i)
 		if err := rc.Set(ctx, k, i, 0).Err(); err != nil {
 			t.Fatalf("SET %s through node 2 while node 1 is paused: %v", k, err)
 		}
-		if leaderOfSlot(t, c.Nodes[1].Addr, int(slots.Of([]byte(k)))) == 1 {
+		if leaderOf[slots.Of([]byte(k))] == 1 {
 			led++
 		}
 	}
 	if led == 0 {
 		t.Fatal("no key of a Region node 1 leads: the test proved nothing")
 	}
-}
-
-// leaderOfSlot is the store leading slot's Region, as the node at addr
-// (authenticating with "pw") sees it.
-func leaderOfSlot(t *testing.T, addr string, slot int) int {
-	t.Helper()
-	rc := redis.NewClient(&redis.Options{Addr: addr, Password: "pw", MaxRetries: -1})
-	defer rc.Close()
-	txt, err := rc.Do(context.Background(), "neokv", "regions").Text()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(txt, "\n")[1:] {
-		f := strings.Fields(line)
-		if len(f) < 5 {
-			continue
-		}
-		lo, hi, _ := strings.Cut(f[1], "-")
-		a, _ := strconv.Atoi(lo)
-		b, _ := strconv.Atoi(hi)
-		if slot >= a && slot <= b {
-			n, _ := strconv.Atoi(f[4])
-			return n
-		}
-	}
-	return 0
 }
