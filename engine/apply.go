@@ -480,11 +480,25 @@ type Reader struct {
 	db   *DB
 	ctx  Ctx
 	cmds map[string]*Command
+	ks   *KeyspaceCounts // where this reader counts its lookups
+	// pendHits and pendMisses are lookups not yet added to ks; flushEach:
+	// add them after every command (NewReader).
+	pendHits, pendMisses uint64
+	flushEach            bool
 }
 
-// NewReader returns a reader; each event loop owns one.
+// NewReader returns a reader that counts its lookups in the DB's own
+// KeyspaceCounts.
 func (db *DB) NewReader() *Reader {
-	r := &Reader{db: db, ctx: Ctx{db: db, cache: db.rows, slotHi: slots.Count - 1}}
+	r := db.NewCountingReader(&db.keyspace)
+	r.flushEach = true
+	return r
+}
+
+// NewCountingReader returns a reader that counts its lookups in ks when
+// its owner, which reads on one goroutine, calls FlushCounts.
+func (db *DB) NewCountingReader(ks *KeyspaceCounts) *Reader {
+	r := &Reader{db: db, ctx: Ctx{db: db, cache: db.rows, slotHi: slots.Count - 1}, ks: ks}
 	r.ctx.r = usedReader{Reader: db.pdb, used: &r.ctx.pebbleUsed}
 	return r
 }
@@ -534,6 +548,7 @@ func (r *Reader) Exec(cmd *Command, argv [][]byte, now int64, w *resp.Writer) er
 	inFlight := c.pebbleInFlight || (c.pebbleUsed && (c.cache == nil || db.rangeInFlight.Load()))
 	if !(moved && (c.pebbleUsed || c.lookups > 1)) && !(inFlight && snap&1 == 1) {
 		c.fillCache()
+		r.countKeyspace()
 		return c.err
 	}
 	// Read again with commits held off.
@@ -542,7 +557,33 @@ func (r *Reader) Exec(cmd *Command, argv [][]byte, now int64, w *resp.Writer) er
 	r.run(cmd, argv, db.commitSeq.Load())
 	c.fillCache()
 	db.gate.RUnlock()
+	r.countKeyspace()
 	return c.err
+}
+
+// countKeyspace adds the last run's key lookups to the counts not yet
+// published (published at once for a reader made by NewReader).
+func (r *Reader) countKeyspace() {
+	r.pendHits += r.ctx.hits
+	r.pendMisses += r.ctx.misses
+	if r.flushEach {
+		r.FlushCounts()
+	}
+}
+
+// FlushCounts publishes the key lookups counted since the last flush to
+// the reader's KeyspaceCounts. The owner of a NewCountingReader calls it
+// once per batch of reads (an event loop's wake-up), so that pipelined
+// reads share one pair of atomic adds.
+func (r *Reader) FlushCounts() {
+	if r.pendHits > 0 {
+		r.ks.hits.Add(r.pendHits)
+		r.pendHits = 0
+	}
+	if r.pendMisses > 0 {
+		r.ks.misses.Add(r.pendMisses)
+		r.pendMisses = 0
+	}
 }
 
 // ReadSettled runs read, which reads Pebble or the key counts directly
@@ -566,6 +607,7 @@ func (db *DB) ReadSettled(w *resp.Writer, read func()) {
 func (r *Reader) run(cmd *Command, argv [][]byte, snap uint64) {
 	c := &r.ctx
 	c.err, c.snap, c.lookups, c.pebbleUsed, c.pebbleInFlight = nil, snap, 0, false, false
+	c.hits, c.misses = 0, 0
 	clear(c.fills)
 	c.fills = c.fills[:0]
 	// A panic (a NeoKV bug some input reached) answers an error and is

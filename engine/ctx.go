@@ -51,8 +51,10 @@ type Ctx struct {
 	// cache at, how many keys it looked up, whether it read Pebble, and for
 	// a key a batch in flight wrote, and the records it read there, cached
 	// once the command turns out to have seen a settled state.
-	snap           uint64
-	lookups        int
+	snap    uint64
+	lookups int
+	// hits and misses count this run's key lookups on the read path.
+	hits, misses   uint64
 	pebbleUsed     bool
 	pebbleInFlight bool
 	fills          []cacheFill
@@ -150,6 +152,7 @@ func (c *Ctx) lookup(key []byte) (rec, bool) {
 		}
 		if found {
 			if v == nil {
+				c.countLookup(&r)
 				return r, true
 			}
 			m, err := decodeMeta(v)
@@ -159,10 +162,12 @@ func (c *Ctx) lookup(key []byte) (rec, bool) {
 			}
 			r.m, r.physical = m, true
 			r.live = !m.expiredAt(c.now)
+			c.countLookup(&r)
 			return r, true
 		}
 	}
 	if c.db.keys != nil && !c.db.keys.mayContain(key) {
+		c.countLookup(&r)
 		return r, true
 	}
 	c.keyBuf = appendMetaKey(c.keyBuf[:0], r.slot, key)
@@ -174,6 +179,7 @@ func (c *Ctx) lookup(key []byte) (rec, bool) {
 		if fill {
 			c.fills = append(c.fills, cacheFill{key: copyBytes(key)})
 		}
+		c.countLookup(&r)
 		return r, true
 	}
 	if err != nil {
@@ -195,6 +201,7 @@ func (c *Ctx) lookup(key []byte) (rec, bool) {
 		// The command may change the collection's sub-keys alone.
 		c.cache.markInFlight(key, c.batchPub())
 	}
+	c.countLookup(&r)
 	return r, true
 }
 
@@ -470,4 +477,16 @@ func formatLongDouble(dst []byte, f *big.Float) []byte {
 
 func isSpaceByte(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+// countLookup counts a read command's key lookup on the read path
+// (keyspace_hits/misses); the apply loop (c.b set) does not count.
+func (c *Ctx) countLookup(r *rec) {
+	if c.b == nil {
+		if r.live {
+			c.hits++
+		} else {
+			c.misses++
+		}
+	}
 }

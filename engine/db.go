@@ -86,6 +86,9 @@ type DB struct {
 	// (INFO expired_keys).
 	expired       atomic.Uint64
 	rangeInFlight atomic.Bool
+	// keyspace counts the read path's key lookups of readers made without
+	// counts of their own (NewReader).
+	keyspace KeyspaceCounts
 	// keys knows which keys were never stored (nil: off).
 	keys *keyFilter
 	// slotKeys counts metadata records per slot (live or expired but not yet
@@ -393,3 +396,26 @@ func closeQuietly(c io.Closer) {
 // expirations it applies, so in a cluster each node counts those of the
 // Regions it holds.
 func (db *DB) ExpiredCount() uint64 { return db.expired.Load() }
+
+// KeyspaceCounts counts read commands' key lookups on the read path (INFO
+// keyspace_hits/misses). A reader adds to one; each event loop gives its
+// readers its own, so loops never share the cache line.
+type KeyspaceCounts struct {
+	hits, misses atomic.Uint64
+	_            [48]byte
+}
+
+// Load returns the hits and misses counted.
+func (k *KeyspaceCounts) Load() (hits, misses uint64) { return k.hits.Load(), k.misses.Load() }
+
+// Reset zeroes the counts (CONFIG RESETSTAT).
+func (k *KeyspaceCounts) Reset() {
+	k.hits.Store(0)
+	k.misses.Store(0)
+}
+
+// KeyspaceHits returns the lookups counted by the readers made with
+// NewReader (ReadIndex reads; the front end counts its own). Reads
+// ordered behind a write run with it in the apply loop and are not
+// counted.
+func (db *DB) KeyspaceHits() *KeyspaceCounts { return &db.keyspace }

@@ -339,6 +339,7 @@ func (s *Server) cmdConfig(cl *client, argv [][]byte) {
 		s.totalConns.Store(0)
 		s.rejectedConns.Store(0)
 		s.stats.reset()
+		s.db.KeyspaceHits().Reset()
 		w.OK()
 	case "rewrite":
 		w.Error("ERR The server is running without a config file")
@@ -748,7 +749,11 @@ func (s *Server) cmdInfo(cl *client, argv [][]byte) {
 		"aof_enabled:1",
 		"aof_rewrite_in_progress:0",
 	)
+	cl.reader.FlushCounts() // this connection's reads before INFO count
 	ops, inKbps, outKbps := s.instantLines()
+	hits, misses := s.db.KeyspaceHits().Load()
+	loopHits, loopMisses := s.stats.keyspaceHits()
+	hits, misses = hits+loopHits, misses+loopMisses
 	section("Stats",
 		"total_connections_received:"+strconv.FormatUint(s.totalConns.Load(), 10),
 		"total_commands_processed:"+strconv.FormatUint(s.totalCommands.Load(), 10),
@@ -760,6 +765,8 @@ func (s *Server) cmdInfo(cl *client, argv [][]byte) {
 		"rejected_connections:"+strconv.FormatUint(s.rejectedConns.Load(), 10),
 		"expired_keys:"+strconv.FormatUint(s.db.ExpiredCount(), 10),
 		"evicted_keys:0",
+		"keyspace_hits:"+strconv.FormatUint(hits, 10),
+		"keyspace_misses:"+strconv.FormatUint(misses, 10),
 		"total_error_replies:"+strconv.FormatUint(s.stats.errTotal.Load(), 10),
 	)
 	section("Replication", s.replicationLines()...)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 
+	"github.com/neokv/neokv/engine"
 	"github.com/neokv/neokv/resp"
 )
 
@@ -46,9 +47,11 @@ type commandStats struct {
 // prefixes); further prefixes count only in total_error_replies.
 const maxErrorPrefixes = 128
 
-// statShard holds one event loop's counters, indexed by command.id.
+// statShard holds one event loop's counters: per command (indexed by
+// command.id), and the key lookups of its connections' reads.
 type statShard struct {
-	cmds []cmdCounters
+	cmds     []cmdCounters
+	keyspace engine.KeyspaceCounts
 }
 
 type cmdCounters struct {
@@ -144,6 +147,19 @@ func (cs *commandStats) reset() {
 	clear(cs.errors)
 	cs.errMu.Unlock()
 	cs.errTotal.Store(0)
+	for _, sh := range *cs.all.Load() {
+		sh.keyspace.Reset()
+	}
+}
+
+// keyspaceHits sums the event loops' key lookups (keyspace_hits/misses).
+func (cs *commandStats) keyspaceHits() (hits, misses uint64) {
+	for _, sh := range *cs.all.Load() {
+		h, m := sh.keyspace.Load()
+		hits += h
+		misses += m
+	}
+	return hits, misses
 }
 
 // cmdTotals is a command's counters summed over the shards.

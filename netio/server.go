@@ -257,6 +257,7 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		s.rejectedConns.Add(1)
 		return []byte("-ERR max number of clients reached\r\n"), gnet.Close
 	}
+	shard := s.stats.shardFor(c)
 	cl := &client{
 		srv:     s,
 		conn:    c,
@@ -266,10 +267,10 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		// As in Redis, a connection opened while no password is set stays
 		// authenticated if one is set later.
 		authed:  !s.passwordSet.Load(),
-		reader:  s.db.NewReader(),
+		reader:  s.db.NewCountingReader(&shard.keyspace),
 		created: time.Now(),
 		fd:      c.Fd(),
-		stats:   s.stats.shardFor(c),
+		stats:   shard,
 	}
 	cl.lastIO.Store(time.Now().UnixNano())
 	if a := c.RemoteAddr(); a != nil {
@@ -352,6 +353,7 @@ func (s *Server) OnTraffic(c gnet.Conn) (action gnet.Action) {
 			cl.out.B = cl.out.B[:0]
 		}
 	}
+	cl.reader.FlushCounts()
 	if cl.closing && len(cl.queue) == 0 {
 		return gnet.Close
 	}

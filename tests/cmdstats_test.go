@@ -211,3 +211,35 @@ func TestInfoExpiredKeysAndRates(t *testing.T) {
 		t.Errorf("instantaneous rates: %q %q %q", st["instantaneous_ops_per_sec"], st["instantaneous_input_kbps"], st["instantaneous_output_kbps"])
 	}
 }
+
+// TestKeyspaceHitsAsRedis: keyspace_hits and keyspace_misses count the
+// keys read commands found and missed, as Redis counts them, and CONFIG
+// RESETSTAT clears them. (NeoKV does not count reads that ride in the log
+// behind a connection's own unanswered write, so the commands here are
+// sent one at a time.)
+func TestKeyspaceHitsAsRedis(t *testing.T) {
+	neo, ref := Dial(t, StartServer(t).Addr), Dial(t, StartRedis(t).Addr)
+	for _, c := range []*RawConn{neo, ref} {
+		c.Do("SET", "a", "1")
+		c.Do("HSET", "h", "f", "v")
+		c.Do("CONFIG", "RESETSTAT")
+		c.Do("GET", "a")
+		c.Do("GET", "nosuch")
+		c.Do("MGET", "a", "nosuch", "h")
+		c.Do("HGET", "h", "f")
+		c.Do("HGET", "nohash", "f")
+		c.Do("STRLEN", "a")
+		c.Do("LRANGE", "a", "0", "-1") // WRONGTYPE: found, then refused
+		c.Do("SET", "b", "2")          // writes do not count
+	}
+	got, want := infoLines(t, neo, "stats"), infoLines(t, ref, "stats")
+	for _, k := range []string{"keyspace_hits", "keyspace_misses"} {
+		if got[k] != want[k] || got[k] == "" || got[k] == "0" {
+			t.Errorf("%s: neokv %q, redis %q", k, got[k], want[k])
+		}
+	}
+	expectReply(t, neo, "+OK\r\n", "CONFIG", "RESETSTAT")
+	if st := infoLines(t, neo, "stats"); st["keyspace_hits"] != "0" || st["keyspace_misses"] != "0" {
+		t.Errorf("after CONFIG RESETSTAT: hits %q, misses %q", st["keyspace_hits"], st["keyspace_misses"])
+	}
+}
