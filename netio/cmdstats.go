@@ -168,7 +168,9 @@ type cmdTotals struct {
 	hist                           latencyCounts
 }
 
-func (cs *commandStats) totals(cmd *command) cmdTotals {
+// totals sums cmd's counters over the shards, and its histogram too if
+// withHist (commandstats needs none).
+func (cs *commandStats) totals(cmd *command, withHist bool) cmdTotals {
 	var t cmdTotals
 	for _, sh := range *cs.all.Load() {
 		c := &sh.cmds[cmd.id]
@@ -176,7 +178,7 @@ func (cs *commandStats) totals(cmd *command) cmdTotals {
 		t.failed += c.failed.Load()
 		t.rejected += c.rejected.Load()
 		t.nanos += c.nanos.Load()
-		if h := c.hist.Load(); h != nil {
+		if h := c.hist.Load(); h != nil && withHist {
 			for i := range h {
 				t.hist[i] += h[i].Load()
 			}
@@ -189,7 +191,7 @@ func (cs *commandStats) totals(cmd *command) cmdTotals {
 func (s *Server) commandLines() []string {
 	var out []string
 	for _, cmd := range s.sortedCommands() {
-		t := s.stats.totals(cmd)
+		t := s.stats.totals(cmd, false)
 		if t.calls == 0 && t.rejected == 0 {
 			continue
 		}
@@ -213,7 +215,7 @@ func (s *Server) commandLines() []string {
 func (s *Server) latencyLines() []string {
 	var out []string
 	for _, cmd := range s.sortedCommands() {
-		t := s.stats.totals(cmd)
+		t := s.stats.totals(cmd, true)
 		n := t.hist.total()
 		if n == 0 {
 			continue
@@ -269,7 +271,7 @@ func (s *Server) writeLatencyHistograms(w *resp.Writer, names [][]byte) {
 	}
 	var with []entry
 	for _, c := range cmds {
-		if t := s.stats.totals(c); t.hist.total() > 0 {
+		if t := s.stats.totals(c, true); t.hist.total() > 0 {
 			with = append(with, entry{c.name, t})
 		}
 	}

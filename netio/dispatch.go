@@ -114,7 +114,12 @@ func flagNames(c *command) []string {
 }
 
 // lookup finds a command by name, case-insensitively, without allocating.
-func (s *Server) lookup(name []byte) *command {
+func (s *Server) lookup(name []byte) *command { return lookupIn(s.cmds, name) }
+
+// lookupInternal finds an internal command (see Server.internalCmds).
+func (s *Server) lookupInternal(name []byte) *command { return lookupIn(s.internalCmds, name) }
+
+func lookupIn(table map[string]*command, name []byte) *command {
 	var buf [32]byte
 	if len(name) > len(buf) {
 		return nil
@@ -125,12 +130,7 @@ func (s *Server) lookup(name []byte) *command {
 		}
 		buf[i] = c
 	}
-	return s.cmds[string(buf[:len(name)])]
-}
-
-// lookupInternal finds an internal command (see Server.internalCmds).
-func (s *Server) lookupInternal(name []byte) *command {
-	return s.internalCmds[strings.ToLower(string(name))]
+	return table[string(buf[:len(name)])]
 }
 
 // dispatchOutcome is what became of a command dispatch looked at.
