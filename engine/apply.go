@@ -282,6 +282,7 @@ func (a *Applier) applyEntry(data []byte, sink ReplySink) error {
 	}
 	a.entries++
 	a.ctx.now = h.Now
+	a.ctx.notifyFlags = a.db.notifyFlags()
 	argv, err := eachCommand(data, a.argv[:0], func(i int, kind byte, argv [][]byte) error {
 		return a.applyCommand(sink, i, kind, argv)
 	})
@@ -414,6 +415,7 @@ func (a *Applier) Commit() error {
 	defer a.releaseKeyWriters()
 	if a.b.Empty() {
 		a.deltas.discard()
+		a.ctx.discardEvents()
 		if pub := a.ctx.pub; pub != nil {
 			// Only reads marked collections in flight: nothing to publish.
 			pub.doneAt.Store(0)
@@ -447,8 +449,10 @@ func (a *Applier) Commit() error {
 	a.ctx.pub, a.ctx.flushedRange = nil, false
 	if err != nil {
 		a.deltas.discard()
+		a.ctx.discardEvents()
 		return fmt.Errorf("commit apply batch: %w", err)
 	}
+	a.ctx.deliverEvents()
 	if a.ctx.cache != nil {
 		a.ctx.cache.trim()
 	}

@@ -123,6 +123,7 @@ func execSetBit(c *Ctx, argv [][]byte) {
 	old := getBitAt(buf, off)
 	setBitAt(buf, off, uint64(v))
 	c.setString(&r, buf, liveExpireAt(&r))
+	c.notify(NotifyString, "setbit", argv[1])
 	c.W.Int(int64(old))
 }
 
@@ -408,9 +409,15 @@ func execBitOp(c *Ctx, argv [][]byte) {
 	}
 	defer dst.release()
 	if maxLen == 0 {
-		c.deleteKey(&dst)
+		if dst.live {
+			c.deleteKey(&dst)
+			c.notify(NotifyGeneric, "del", argv[2])
+		} else {
+			c.deleteKey(&dst)
+		}
 	} else {
 		c.setString(&dst, res, 0)
+		c.notify(NotifyString, "set", argv[2])
 	}
 	c.W.Int(int64(maxLen))
 }
@@ -541,6 +548,7 @@ func bitfield(c *Ctx, argv [][]byte, readOnly bool) {
 	}
 	if writes {
 		c.setString(&r, s, liveExpireAt(&r))
+		c.notify(NotifyString, "setbit", argv[1])
 	}
 }
 

@@ -67,6 +67,12 @@ type Ctx struct {
 	// The slots the keys a script touches must be in (its Region's; see
 	// Applier.SetSlots).
 	slotLo, slotHi uint16
+	// Keyspace events (notify.go): the classes wanted while this entry
+	// applies, and the batch's events so far.
+	notifyFlags int
+	events      []pendingEvent
+	eventKeys   []byte
+	eventsOut   []KeyEvent
 }
 
 // slotDeltas accumulates key-count changes of an apply batch until it commits.
@@ -223,6 +229,12 @@ func (c *Ctx) lookupString(key []byte) (r rec, ok bool) {
 // putMeta stores m as key's metadata, replacing whatever r holds, and keeps
 // the expiry index and the key counts in step.
 func (c *Ctx) putMeta(r *rec, m *meta) {
+	if !r.live && c.notifyFlags != 0 {
+		if r.physical {
+			c.notify(NotifyExpired, "expired", r.key)
+		}
+		c.notify(NotifyNew, "new", r.key)
+	}
 	if c.db.keys != nil {
 		// Before the record is visible anywhere (cache, batch commit).
 		if !c.holdsKeyWriters {
@@ -256,6 +268,9 @@ func (c *Ctx) putMeta(r *rec, m *meta) {
 func (c *Ctx) deleteKey(r *rec) {
 	if !r.physical {
 		return
+	}
+	if !r.live {
+		c.notify(NotifyExpired, "expired", r.key)
 	}
 	if r.m.typ != TypeString {
 		c.dropSubKeys(r)

@@ -54,6 +54,8 @@ type DB struct {
 	checksums  map[uint16]RegionChecksum
 	// rows is the row cache shared by the apply loops and the readers.
 	rows *rowCache
+	// notifier hears of the keyspace events of committed apply batches.
+	notifier notifierRef
 	// scripts is the Lua script cache; cmds the command table scripts
 	// call into, built once.
 	scripts   *scriptCache

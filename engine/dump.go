@@ -92,11 +92,13 @@ func rdbAppendString(dst, s []byte) []byte {
 // subExec runs another command's Exec with argv and returns its RESP2
 // reply (an error reply as a Go error).
 func (c *Ctx) subExec(exec func(*Ctx, [][]byte), name string, argv [][]byte) ([]byte, error) {
-	saved, savedName := c.W, c.name
+	// The calling command records its own keyspace events, not those of
+	// the commands it is made of.
+	saved, savedName, savedFlags := c.W, c.name, c.notifyFlags
 	var w resp.Writer
-	c.W, c.name = &w, name
+	c.W, c.name, c.notifyFlags = &w, name, 0
 	exec(c, argv)
-	c.W, c.name = saved, savedName
+	c.W, c.name, c.notifyFlags = saved, savedName, savedFlags
 	if len(w.B) > 0 && w.B[0] == '-' {
 		return nil, errors.New(string(bytes.TrimRight(w.B[1:], "\r\n")))
 	}
@@ -808,7 +810,12 @@ func execRestore(c *Ctx, argv [][]byte) {
 		}
 		if at <= c.now {
 			// Already expired: the key ends up absent, as in Redis.
-			c.deleteKey(&r)
+			if r.live {
+				c.deleteKey(&r)
+				c.notify(NotifyGeneric, "del", argv[1])
+			} else {
+				c.deleteKey(&r)
+			}
 			c.W.OK()
 			return
 		}
@@ -816,6 +823,7 @@ func execRestore(c *Ctx, argv [][]byte) {
 	c.deleteKey(&r)
 	if v.typ == TypeString {
 		c.setString(&r, v.str, at)
+		c.notify(NotifyGeneric, "restore", argv[1])
 		c.W.OK()
 		return
 	}
@@ -847,6 +855,7 @@ func execRestore(c *Ctx, argv [][]byte) {
 		c.W.Error(err.Error())
 		return
 	}
+	c.notify(NotifyNew, "new", argv[1])
 	if at != 0 {
 		r2, ok := c.lookup(argv[1])
 		if !ok {
@@ -855,5 +864,6 @@ func execRestore(c *Ctx, argv [][]byte) {
 		c.setExpiry(&r2, at)
 		r2.release()
 	}
+	c.notify(NotifyGeneric, "restore", argv[1])
 	c.W.OK()
 }

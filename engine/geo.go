@@ -770,7 +770,11 @@ func geoSearch(c *Ctx, argv [][]byte, srcIdx int, flags int) {
 			}
 			entries[i] = lzZEntry{member: p.member, score: s}
 		}
-		c.lzZStore(storeKey, entries)
+		event := "georadiusstore"
+		if flags&geoSearchCmd != 0 {
+			event = "geosearchstore"
+		}
+		c.lzZStore(storeKey, entries, event)
 		return
 	}
 	opts := 0

@@ -63,6 +63,7 @@ func execHSet(c *Ctx, argv [][]byte) {
 		}
 	}
 	w.finish(c)
+	c.notifyColl(w, NotifyHash, "hset")
 	if c.name == "hmset" {
 		c.W.OK()
 	} else {
@@ -87,6 +88,7 @@ func execHSetNX(c *Ctx, argv [][]byte) {
 	w.create(c)
 	w.put(c, argv[2], argv[3], false)
 	w.finish(c)
+	c.notifyColl(w, NotifyHash, "hset")
 	c.W.Int(1)
 }
 
@@ -251,6 +253,7 @@ func execHIncrBy(c *Ctx, argv [][]byte) {
 	c.valBuf = strconv.AppendInt(c.valBuf[:0], cur, 10)
 	w.put(c, argv[2], c.valBuf, found)
 	w.finish(c)
+	c.notifyColl(w, NotifyHash, "hincrby")
 	c.W.Int(cur)
 }
 
@@ -293,6 +296,7 @@ func execHIncrByFloat(c *Ctx, argv [][]byte) {
 	c.valBuf = formatLongDouble(c.valBuf[:0], sum)
 	w.put(c, argv[2], c.valBuf, found)
 	w.finish(c)
+	c.notifyColl(w, NotifyHash, "hincrbyfloat")
 	c.W.Bulk(c.valBuf)
 }
 

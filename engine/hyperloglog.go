@@ -511,6 +511,7 @@ func execPFAdd(c *Ctx, argv [][]byte) {
 	}
 	hllInvalidateCache(v)
 	c.setString(&r, v, liveExpireAt(&r))
+	c.notify(NotifyString, "pfadd", argv[1])
 	c.W.Int(1)
 }
 
@@ -590,5 +591,6 @@ func execPFMerge(c *Ctx, argv [][]byte) {
 	}
 	hllInvalidateCache(v)
 	c.setString(&r, v, liveExpireAt(&r))
+	c.notify(NotifyString, "pfadd", argv[1])
 	c.W.OK()
 }

@@ -42,10 +42,12 @@ func execDel(c *Ctx, argv [][]byte) {
 		if !ok {
 			return
 		}
-		if r.live {
-			n++
-		}
+		live := r.live
 		c.deleteKey(&r)
+		if live {
+			n++
+			c.notify(NotifyGeneric, "del", k)
+		}
 		r.release()
 	}
 	c.W.Int(n)
@@ -109,10 +111,16 @@ func renameGeneric(c *Ctx, argv [][]byte, nx bool) {
 		c.W.Int(0)
 		return
 	}
+	if dst.live {
+		// Redis deletes the destination and adds it again.
+		c.notify(NotifyNew, "new", argv[2])
+	}
 	if !c.copyValue(&src, &dst, src.m.expireAt) {
 		return
 	}
 	c.deleteKey(&src)
+	c.notify(NotifyGeneric, "rename_from", argv[1])
+	c.notify(NotifyGeneric, "rename_to", argv[2])
 	if nx {
 		c.W.Int(1)
 	} else {
@@ -169,7 +177,11 @@ func execCopy(c *Ctx, argv [][]byte) {
 		c.W.Int(0)
 		return
 	}
+	if dst.live {
+		c.notify(NotifyNew, "new", argv[2]) // as for RENAME
+	}
 	if c.copyValue(&src, &dst, src.m.expireAt) {
+		c.notify(NotifyGeneric, "copy_to", argv[2])
 		c.W.Int(1)
 	}
 }
@@ -248,10 +260,12 @@ func expireCmd(unit int64, absolute bool) func(c *Ctx, argv [][]byte) {
 		}
 		if when <= c.now {
 			c.deleteKey(&r)
+			c.notify(NotifyGeneric, "del", argv[1])
 			c.W.Int(1)
 			return
 		}
 		c.setExpiry(&r, when)
+		c.notify(NotifyGeneric, "expire", argv[1])
 		c.W.Int(1)
 	}
 }
@@ -316,6 +330,7 @@ func execPersist(c *Ctx, argv [][]byte) {
 		return
 	}
 	c.setExpiry(&r, 0)
+	c.notify(NotifyGeneric, "persist", argv[1])
 	c.W.Int(1)
 }
 

@@ -197,7 +197,25 @@ func (c *Ctx) lzListPush(r *rec, vals [][]byte, left bool) uint64 {
 	}
 	l.m.count += uint64(len(vals))
 	c.lzListSave(l)
+	if left {
+		c.notify(NotifyList, "lpush", r.key)
+	} else {
+		c.notify(NotifyList, "rpush", r.key)
+	}
 	return l.m.count
+}
+
+// lzNotifyPop records a pop's event, and "del" if it emptied the list at
+// r. Callers record it themselves: LMOVE's push comes first, as in Redis.
+func (c *Ctx) lzNotifyPop(r *rec, left bool) {
+	if left {
+		c.notify(NotifyList, "lpop", r.key)
+	} else {
+		c.notify(NotifyList, "rpop", r.key)
+	}
+	if !r.physical {
+		c.notify(NotifyGeneric, "del", r.key)
+	}
 }
 
 // lzListPop removes up to n items from the head (left) or the tail of the
@@ -248,6 +266,9 @@ func (c *Ctx) lzListMPop(keys [][]byte, left bool, n uint64) (idx int, vals [][]
 			continue
 		}
 		vals, ok = c.lzListPop(&r, left, n)
+		if ok {
+			c.lzNotifyPop(&r, left)
+		}
 		r.release()
 		return i, vals, ok
 	}
@@ -278,6 +299,13 @@ func (c *Ctx) lzListMove(src, dst []byte, fromLeft, toLeft bool) (val []byte, fo
 			if !ok {
 				return nil, false, false
 			}
+			// Redis pops and pushes back all the same.
+			if toLeft {
+				c.notify(NotifyList, "lpush", src)
+			} else {
+				c.notify(NotifyList, "rpush", src)
+			}
+			c.lzNotifyPop(&sr, fromLeft)
 			return vals[0], true, true
 		}
 		vals, ok := c.lzListPop(&sr, fromLeft, 1)
@@ -285,6 +313,7 @@ func (c *Ctx) lzListMove(src, dst []byte, fromLeft, toLeft bool) (val []byte, fo
 			return nil, false, false
 		}
 		c.lzListPush(&sr, vals, toLeft)
+		c.lzNotifyPop(&sr, fromLeft)
 		return vals[0], true, true
 	}
 	dr, ok := c.hsLookup(dst, TypeList)
@@ -297,6 +326,7 @@ func (c *Ctx) lzListMove(src, dst []byte, fromLeft, toLeft bool) (val []byte, fo
 		return nil, false, false
 	}
 	c.lzListPush(&dr, vals, toLeft)
+	c.lzNotifyPop(&sr, fromLeft)
 	return vals[0], true, true
 }
 
@@ -351,6 +381,7 @@ func lzPop(c *Ctx, argv [][]byte, left bool) {
 	if !ok {
 		return
 	}
+	c.lzNotifyPop(&r, left)
 	if !hasCount {
 		c.W.Bulk(vals[0])
 		return
@@ -503,6 +534,7 @@ func execLSet(c *Ctx, argv [][]byte) {
 	l := lzListOf(&r)
 	// The metadata does not change: only the item is rewritten.
 	c.setErr(c.b.Set(l.key(l.m.head+uint64(idx)), argv[3], nil))
+	c.notify(NotifyList, "lset", argv[1])
 	c.W.OK()
 }
 
@@ -582,6 +614,7 @@ func execLInsert(c *Ctx, argv [][]byte) {
 	}
 	l.m.count++
 	c.lzListSave(l)
+	c.notify(NotifyList, "linsert", argv[1])
 	c.W.Int(int64(l.m.count))
 }
 
@@ -657,6 +690,8 @@ func execLRem(c *Ctx, argv [][]byte) {
 	}
 	if k == n {
 		c.deleteKey(&r)
+		c.notify(NotifyList, "lrem", argv[1])
+		c.notify(NotifyGeneric, "del", argv[1])
 		c.W.Int(int64(k))
 		return
 	}
@@ -704,6 +739,7 @@ func execLRem(c *Ctx, argv [][]byte) {
 	}
 	l.m.count -= k
 	c.lzListSave(l)
+	c.notify(NotifyList, "lrem", argv[1])
 	c.W.Int(int64(k))
 }
 
@@ -730,6 +766,8 @@ func execLTrim(c *Ctx, argv [][]byte) {
 	s, e, empty := lzRange(start, end, n)
 	if empty {
 		c.deleteKey(&r)
+		c.notify(NotifyList, "ltrim", argv[1])
+		c.notify(NotifyGeneric, "del", argv[1])
 		c.W.OK()
 		return
 	}
@@ -746,6 +784,7 @@ func execLTrim(c *Ctx, argv [][]byte) {
 		l.m.count -= ltrim + rtrim
 		c.lzListSave(l)
 	}
+	c.notify(NotifyList, "ltrim", argv[1])
 	c.W.OK()
 }
 

@@ -73,6 +73,9 @@ func execSAdd(c *Ctx, argv [][]byte) {
 		}
 	}
 	w.finish(c)
+	if added > 0 {
+		c.notifyColl(w, NotifySet, "sadd")
+	}
 	c.W.Int(added)
 }
 
@@ -181,6 +184,7 @@ func execSPop(c *Ctx, argv [][]byte) {
 	m := copyBytes(it.Key()[len(w.prefix):])
 	w.del(c, m)
 	w.finish(c)
+	c.notifyColl(w, NotifySet, "spop")
 	c.W.Bulk(m)
 }
 
@@ -222,6 +226,8 @@ func spopCount(c *Ctx, argv [][]byte) {
 			return
 		}
 		c.deleteKey(&w.r)
+		c.notify(NotifySet, "spop", argv[1])
+		c.notify(NotifyGeneric, "del", argv[1])
 		return
 	}
 	rg := c.hsRng(argv, &w.m)
@@ -238,6 +244,7 @@ func spopCount(c *Ctx, argv [][]byte) {
 			c.W.Bulk(e.field)
 		}
 		w.finish(c)
+		c.notifyColl(w, NotifySet, "spop")
 		return
 	}
 	keep, err := hsRandomDistinct(it, prefix, size, remaining, rg, false)
@@ -262,6 +269,7 @@ func spopCount(c *Ctx, argv [][]byte) {
 		}
 	}
 	w.finish(c)
+	c.notifyColl(w, NotifySet, "spop")
 }
 
 func execSRandMember(c *Ctx, argv [][]byte) {
@@ -317,6 +325,7 @@ func execSMove(c *Ctx, argv [][]byte) {
 	}
 	ws.del(c, member)
 	ws.finish(c)
+	c.notifyColl(ws, NotifySet, "srem")
 	_, found, ok = wd.get(c, member)
 	if !ok {
 		return
@@ -325,6 +334,7 @@ func execSMove(c *Ctx, argv [][]byte) {
 		wd.create(c)
 		wd.put(c, member, nil, false)
 		wd.finish(c)
+		c.notifyColl(wd, NotifySet, "sadd")
 	}
 	c.W.Int(1)
 }
@@ -508,7 +518,13 @@ func setAlgebra(c *Ctx, keys [][]byte, op hsSetOp, dst []byte, card bool, limit 
 	}
 	switch {
 	case out != nil:
+		wasLive := out.r.live
 		out.finish(c)
+		if out.exists {
+			c.notify(NotifySet, [...]string{hsInter: "sinterstore", hsUnion: "sunionstore", hsDiff: "sdiffstore"}[op], out.r.key)
+		} else if wasLive {
+			c.notify(NotifyGeneric, "del", out.r.key)
+		}
 		c.W.Int(int64(n))
 	case card:
 		c.W.Int(int64(n))

@@ -309,6 +309,7 @@ func sortGeneric(c *Ctx, argv [][]byte, readOnly bool) {
 	if !ok {
 		return
 	}
+	existed := d.live
 	c.deleteKey(&d)
 	d.release()
 	if len(out) > 0 {
@@ -322,6 +323,12 @@ func sortGeneric(c *Ctx, argv [][]byte, readOnly bool) {
 			c.W.Error(err.Error())
 			return
 		}
+		if !existed {
+			c.notify(NotifyNew, "new", storeKey)
+		}
+		c.notify(NotifyList, "sortstore", storeKey)
+	} else if existed {
+		c.notify(NotifyGeneric, "del", storeKey)
 	}
 	c.W.Int(int64(len(out)))
 }

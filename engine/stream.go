@@ -513,12 +513,17 @@ func execXAdd(c *Ctx, argv [][]byte) {
 	}
 	var idb [41]byte
 	c.W.Bulk(id.appendText(idb[:0]))
+	var trimmed int64
 	if a.strategy != 0 {
-		if _, ok := c.xTrim(s, &a); !ok {
+		if trimmed, ok = c.xTrim(s, &a); !ok {
 			return
 		}
 	}
 	c.xSave(s)
+	c.notify(NotifyStream, "xadd", argv[1])
+	if trimmed > 0 {
+		c.notify(NotifyStream, "xtrim", argv[1])
+	}
 }
 
 // xTrim deletes entries from the head: while the stream is longer than
@@ -651,6 +656,7 @@ func execXTrim(c *Ctx, argv [][]byte) {
 	}
 	if n > 0 {
 		c.xSave(s)
+		c.notify(NotifyStream, "xtrim", argv[1])
 	}
 	c.W.Int(n)
 }
@@ -704,6 +710,7 @@ func execXDel(c *Ctx, argv [][]byte) {
 			return
 		}
 		c.xSave(s)
+		c.notify(NotifyStream, "xdel", argv[1])
 	}
 	c.W.Int(deleted)
 }
@@ -784,6 +791,7 @@ func execXSetID(c *Ctx, argv [][]byte) {
 		s.st.maxDeleted = maxDel
 	}
 	c.xSave(s)
+	c.notify(NotifyStream, "xsetid", argv[1])
 	c.W.OK()
 }
 

@@ -497,6 +497,7 @@ func execXGroup(c *Ctx, argv [][]byte) {
 		c.xPutGroup(s, &xGroup{name: name, last: id, entriesRead: entriesRead})
 		s.st.groups++
 		c.xSave(s)
+		c.notify(NotifyStream, "xgroup-create", key)
 		c.W.OK()
 	case "setid":
 		var id streamID
@@ -507,6 +508,7 @@ func execXGroup(c *Ctx, argv [][]byte) {
 		}
 		g.last, g.entriesRead = id, entriesRead
 		c.xPutGroup(s, &g)
+		c.notify(NotifyStream, "xgroup-setid", key)
 		c.W.OK()
 	case "destroy":
 		if !found {
@@ -520,6 +522,7 @@ func execXGroup(c *Ctx, argv [][]byte) {
 		}
 		s.st.groups--
 		c.xSave(s)
+		c.notify(NotifyStream, "xgroup-destroy", key)
 		c.W.Int(1)
 	case "createconsumer":
 		_, exists, ok := c.xGetConsumer(v, s, name, argv[4])
@@ -533,6 +536,7 @@ func execXGroup(c *Ctx, argv [][]byte) {
 		c.xPutConsumer(s, name, &xConsumer{name: argv[4], seen: c.now})
 		g.consumers++
 		c.xPutGroup(s, &g)
+		c.notify(NotifyStream, "xgroup-createconsumer", key)
 		c.W.Int(1)
 	case "delconsumer":
 		cs, exists, ok := c.xGetConsumer(v, s, name, argv[4])
@@ -557,6 +561,7 @@ func execXGroup(c *Ctx, argv [][]byte) {
 			return
 		}
 		c.xPutGroup(s, &g)
+		c.notify(NotifyStream, "xgroup-delconsumer", key)
 		c.W.Int(int64(len(ids)))
 	}
 }
@@ -801,6 +806,7 @@ func (c *Ctx) xConsumerFor(v *hsView, s *xStream, g *xGroup, name []byte) (xCons
 	if !found {
 		cs = xConsumer{name: copyBytes(name), seen: c.now}
 		g.consumers++
+		c.notify(NotifyStream, "xgroup-createconsumer", s.r.key)
 	}
 	return cs, true
 }

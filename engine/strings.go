@@ -169,9 +169,22 @@ func setGeneric(c *Ctx, key, value []byte, f setFlags) {
 	if at != 0 && at <= c.now {
 		// Already expired: the key ends up absent, exactly as if it had
 		// been set and then expired.
+		// Its events are those of a set, then an expiry (Redis sends
+		// "expired" when it gets to the key; here that is now).
+		wasLive := r.live
 		c.deleteKey(&r)
+		if !wasLive {
+			c.notify(NotifyNew, "new", key)
+		}
+		c.notify(NotifyString, "set", key)
+		c.notify(NotifyGeneric, "expire", key)
+		c.notify(NotifyExpired, "expired", key)
 	} else {
 		c.setString(&r, value, at)
+		c.notify(NotifyString, "set", key)
+		if f.unit != 0 {
+			c.notify(NotifyGeneric, "expire", key)
+		}
 	}
 	if !f.get {
 		c.W.OK()
@@ -189,6 +202,7 @@ func execSetNX(c *Ctx, argv [][]byte) {
 		return
 	}
 	c.setString(&r, argv[2], 0)
+	c.notify(NotifyString, "set", argv[1])
 	c.W.Int(1)
 }
 
@@ -216,6 +230,7 @@ func execGetDel(c *Ctx, argv [][]byte) {
 	}
 	c.W.Bulk(r.m.value)
 	c.deleteKey(&r)
+	c.notify(NotifyGeneric, "del", argv[1])
 }
 
 func execGetEx(c *Ctx, argv [][]byte) {
@@ -244,10 +259,13 @@ func execGetEx(c *Ctx, argv [][]byte) {
 	switch {
 	case f.unit != 0 && at <= c.now:
 		c.deleteKey(&r)
+		c.notify(NotifyGeneric, "del", argv[1])
 	case f.unit != 0:
 		c.setString(&r, copyBytes(r.m.value), at)
+		c.notify(NotifyGeneric, "expire", argv[1])
 	case f.persist && r.m.expireAt != 0:
 		c.setString(&r, copyBytes(r.m.value), 0)
+		c.notify(NotifyGeneric, "persist", argv[1])
 	}
 }
 
@@ -278,6 +296,7 @@ func execMSet(c *Ctx, argv [][]byte) {
 			return
 		}
 		c.setString(&r, argv[i+1], 0)
+		c.notify(NotifyString, "set", argv[i])
 		r.release()
 	}
 	c.W.OK()
@@ -306,6 +325,7 @@ func execMSetNX(c *Ctx, argv [][]byte) {
 			return
 		}
 		c.setString(&r, argv[i+1], 0)
+		c.notify(NotifyString, "set", argv[i])
 		r.release()
 	}
 	c.W.Int(1)
@@ -352,6 +372,7 @@ func incrBy(c *Ctx, key []byte, by int64) {
 	cur += by
 	c.valBuf = strconv.AppendInt(c.valBuf[:0], cur, 10)
 	c.setString(&r, c.valBuf, at)
+	c.notify(NotifyString, "incrby", key)
 	c.W.Int(cur)
 }
 
@@ -388,6 +409,7 @@ func execIncrByFloat(c *Ctx, argv [][]byte) {
 	}
 	c.valBuf = formatLongDouble(c.valBuf[:0], sum)
 	c.setString(&r, c.valBuf, at)
+	c.notify(NotifyString, "incrbyfloat", argv[1])
 	c.W.Bulk(c.valBuf)
 }
 
@@ -399,6 +421,7 @@ func execAppend(c *Ctx, argv [][]byte) {
 	defer r.release()
 	if !r.live {
 		c.setString(&r, argv[2], 0)
+		c.notify(NotifyString, "append", argv[1])
 		c.W.Int(int64(len(argv[2])))
 		return
 	}
@@ -408,6 +431,7 @@ func execAppend(c *Ctx, argv [][]byte) {
 	}
 	c.valBuf = append(append(c.valBuf[:0], r.m.value...), argv[2]...)
 	c.setString(&r, c.valBuf, r.m.expireAt)
+	c.notify(NotifyString, "append", argv[1])
 	c.W.Int(int64(len(c.valBuf)))
 }
 
@@ -510,6 +534,7 @@ func execSetRange(c *Ctx, argv [][]byte) {
 		at = r.m.expireAt
 	}
 	c.setString(&r, buf, at)
+	c.notify(NotifyString, "setrange", argv[1])
 	c.W.Int(int64(size))
 }
 

@@ -339,6 +339,15 @@ func (w *hsColl) finish(c *Ctx) {
 	w.changed = false
 }
 
+// notifyColl records a command's event on a collection it changed, and
+// Redis's "del" after it if the command emptied it.
+func (c *Ctx) notifyColl(w *hsColl, class int, event string) {
+	c.notify(class, event, w.r.key)
+	if !w.exists {
+		c.notify(NotifyGeneric, "del", w.r.key)
+	}
+}
+
 // hsCloseIter closes an iterator of a write command; a storage error stops
 // the apply like any other.
 func (c *Ctx) hsCloseIter(it *pebble.Iterator) {
@@ -1027,6 +1036,13 @@ func hsRemove(c *Ctx, argv [][]byte, typ Type) {
 		}
 	}
 	w.finish(c)
+	if removed > 0 {
+		if typ == TypeHash {
+			c.notifyColl(w, NotifyHash, "hdel")
+		} else {
+			c.notifyColl(w, NotifySet, "srem")
+		}
+	}
 	c.W.Int(removed)
 }
 

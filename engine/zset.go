@@ -366,6 +366,13 @@ parsed:
 	if created || added > 0 {
 		c.lzZSave(z)
 	}
+	if added > 0 || updated > 0 {
+		if incr {
+			c.notify(NotifyZset, "zincr", argv[1])
+		} else {
+			c.notify(NotifyZset, "zadd", argv[1])
+		}
+	}
 	if nan {
 		c.W.Error("ERR resulting score is not a number (NaN)")
 		return
@@ -411,6 +418,7 @@ func execZRem(c *Ctx, argv [][]byte) {
 	}
 	if removed > 0 {
 		c.lzZSave(z)
+		c.lzNotifyZ(z.r, "zrem")
 	}
 	c.W.Int(removed)
 }
@@ -918,7 +926,7 @@ func lzZRange(c *Ctx, argv [][]byte, keyIdx int, dst []byte, kind byte, fixedDir
 		}
 	}
 	if store {
-		c.lzZStore(dst, entries)
+		c.lzZStore(dst, entries, "zrangestore")
 		return
 	}
 	c.lzWriteEntries(entries, withScores)
@@ -933,14 +941,19 @@ func lzReverse(e []lzZEntry) {
 // lzZStore replaces dst by a sorted set of entries (distinct members), or
 // deletes it if there are none, and replies the count (the *STORE
 // commands: dst loses its expiry, whatever it held).
-func (c *Ctx) lzZStore(dst []byte, entries []lzZEntry) {
+func (c *Ctx) lzZStore(dst []byte, entries []lzZEntry, event string) {
 	d, ok := c.lookup(dst)
 	if !ok {
 		return
 	}
 	defer d.release()
 	if len(entries) == 0 {
-		c.deleteKey(&d)
+		if d.live {
+			c.deleteKey(&d)
+			c.notify(NotifyGeneric, "del", dst)
+		} else {
+			c.deleteKey(&d)
+		}
 		c.W.Int(0)
 		return
 	}
@@ -949,7 +962,17 @@ func (c *Ctx) lzZStore(dst []byte, entries []lzZEntry) {
 		c.lzZPut(z, e.member, e.score, 0, false)
 	}
 	c.lzZSave(z)
+	c.notify(NotifyZset, event, dst)
 	c.W.Int(int64(len(entries)))
+}
+
+// lzNotifyZ records a removal's event on the sorted set at r, and "del"
+// if it emptied it.
+func (c *Ctx) lzNotifyZ(r *rec, event string) {
+	c.notify(NotifyZset, event, r.key)
+	if !r.physical {
+		c.notify(NotifyGeneric, "del", r.key)
+	}
 }
 
 func execZCount(c *Ctx, argv [][]byte) {
@@ -1038,6 +1061,16 @@ func lzZRemRange(c *Ctx, argv [][]byte, kind byte) {
 		}
 	}
 	c.lzZRemoveEntries(z, entries)
+	if len(entries) > 0 {
+		event := "zremrangebyrank"
+		switch kind {
+		case lzByScore:
+			event = "zremrangebyscore"
+		case lzByLex:
+			event = "zremrangebylex"
+		}
+		c.lzNotifyZ(z.r, event)
+	}
 	c.W.Int(int64(len(entries)))
 }
 
@@ -1072,6 +1105,13 @@ func (c *Ctx) lzZPop(v *hsView, r *rec, max bool, n uint64) []lzZEntry {
 		}
 	}
 	c.lzZRemoveEntries(z, entries)
+	if len(entries) > 0 {
+		if max {
+			c.lzNotifyZ(r, "zpopmax")
+		} else {
+			c.lzNotifyZ(r, "zpopmin")
+		}
+	}
 	return entries
 }
 
@@ -1432,7 +1472,7 @@ func lzZSetOp(c *Ctx, argv [][]byte, op int, numIdx int, dst []byte, card bool) 
 		return bytes.Compare(result[i].member, result[j].member) < 0
 	})
 	if dst != nil {
-		c.lzZStore(dst, result)
+		c.lzZStore(dst, result, [...]string{lzUnion: "zunionstore", lzInter: "zinterstore", lzDiff: "zdiffstore"}[op])
 		return
 	}
 	c.lzWriteEntries(result, withScores)

@@ -260,7 +260,7 @@ func (s *Server) configParams() map[string]func() string {
 		"slowlog-max-len":           "128",
 		"latency-tracking":          "no",
 		"latency-monitor-threshold": "0",
-		"notify-keyspace-events":    "",
+		"notify-keyspace-events":    engine.FormatNotifyFlags(s.events.NotifyFlags()),
 	}
 	for k, v := range s.conf.extra {
 		vals[k] = v
@@ -422,7 +422,13 @@ func (s *Server) configSet(name, value string) string {
 			s.db.Slow.SetMaxLen(int(min(v, math.MaxInt32)))
 		}
 		s.conf.extra[name] = value
-	case "save", "appendonly", "appendfsync", "maxmemory", "maxmemory-policy", "hz", "notify-keyspace-events",
+	case "notify-keyspace-events":
+		flags, ok := engine.ParseNotifyFlags(value)
+		if !ok {
+			return bad("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+		}
+		s.events.flags.Store(int64(flags))
+	case "save", "appendonly", "appendfsync", "maxmemory", "maxmemory-policy", "hz",
 		"latency-tracking", "lua-time-limit", "busy-reply-threshold", "tcp-keepalive":
 		// Accepted so tools that tune Redis start cleanly; NeoKV is always
 		// durable and has no eviction, so these change nothing.

@@ -88,8 +88,10 @@ type Server struct {
 	clients map[uint64]*client
 	nextID  atomic.Uint64
 
-	fwd         *forwarder
-	pubsub      *pubsub
+	fwd    *forwarder
+	pubsub *pubsub
+	// events publishes keyspace notifications (notify.go).
+	events      keyspaceEvents
 	monitors    monitors
 	rerouting   rerouter
 	conf        runtimeConfig
@@ -181,6 +183,8 @@ func New(cfg Config) (*Server, error) {
 		return s.conf.password
 	}
 	s.pubsub = newPubsub()
+	s.events.s = s
+	s.db.SetKeyspaceNotifier(&s.events)
 	s.fwd.reroute = s.reroute
 	s.rerouting.regions = map[*batching.Region]*rerouteQueue{}
 	s.fwd.readOnly = func(argv [][]byte) bool {
