@@ -26,6 +26,9 @@ var _ engine.KeyspaceNotifier = (*keyspaceEvents)(nil)
 func (k *keyspaceEvents) NotifyFlags() int { return int(k.flags.Load()) }
 
 func (k *keyspaceEvents) Notify(events []engine.KeyEvent) {
+	if k.s.pubsub.unheard() {
+		return // the common case: notifications on, nobody listening
+	}
 	flags := k.NotifyFlags()
 	var channel []byte
 	for _, e := range events {

@@ -69,6 +69,14 @@ func newPubsub() *pubsub {
 	return p
 }
 
+// unheard reports that nobody subscribes to a channel or a pattern (a
+// message to a channel would reach no one).
+func (p *pubsub) unheard() bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return len(p.reg[subChannel]) == 0 && len(p.reg[subPattern]) == 0
+}
+
 // pushState is a connection's side of Pub/Sub. The subscription sets are
 // the event loop's; the rest is shared with publishers.
 type pushState struct {

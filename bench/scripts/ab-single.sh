@@ -2,7 +2,8 @@
 # ab-single.sh BIN [FLAGS...]: one A/B sample of a binary on a fresh single node: 1M SET -P16,
 # then 2M GET -P16 (redis-benchmark -c 50 -r 100000 -d 100); prints requests per second and the
 # server's CPU (user + system, from /proc) in microseconds per request. Alternate two binaries
-# under quietrun. Every process it starts is stopped by pid.
+# under quietrun. Every process it starts is stopped by pid. CONFIG="name value" sets a runtime
+# setting first (e.g. CONFIG="notify-keyspace-events KEA").
 set -u
 BIN=$1; shift
 TMP=$(mktemp -d); PIDS=()
@@ -13,6 +14,7 @@ P=$(port)
 $BIN server --addr 127.0.0.1:$P --dir $TMP/n "$@" >$TMP/n.log 2>&1 & PIDS+=($!)
 SP=$!
 wait_up $P; sleep 1
+[ -n "${CONFIG:-}" ] && redis-cli -p $P CONFIG SET ${CONFIG} >/dev/null
 cpu() { awk '{print $14+$15}' /proc/$SP/stat; }
 rb() { redis-benchmark -p $P -q -t $1 -n $2 -c 50 -P $3 -r 100000 -d 100 2>&1 | tr '\r' '\n' | awk '/requests per second/ {print $2; exit}'; }
 c0=$(cpu); s=$(rb set 1000000 16); c1=$(cpu); g=$(rb get 2000000 16); c2=$(cpu)
