@@ -75,30 +75,46 @@ type Ctx struct {
 	eventsOut   []KeyEvent
 }
 
-// slotDeltas accumulates key-count changes of an apply batch until it commits.
+// slotDeltas accumulates key-count changes of an apply batch until it
+// commits: keys (d) and keys with an expiry (e) per slot. A slot may be
+// listed in touched more than once; flush zeroes it the first time.
 type slotDeltas struct {
 	d       [slots.Count]int32
+	e       [slots.Count]int32
 	touched []uint16
 }
 
 func (s *slotDeltas) add(slot uint16, n int32) {
-	if s.d[slot] == 0 {
+	if s.d[slot] == 0 && s.e[slot] == 0 {
 		s.touched = append(s.touched, slot)
 	}
 	s.d[slot] += n
 }
 
+func (s *slotDeltas) addExpires(slot uint16, n int32) {
+	if s.d[slot] == 0 && s.e[slot] == 0 {
+		s.touched = append(s.touched, slot)
+	}
+	s.e[slot] += n
+}
+
 func (s *slotDeltas) flush(db *DB) {
 	for _, slot := range s.touched {
-		db.slotKeys[slot].Add(int64(s.d[slot]))
-		s.d[slot] = 0
+		if n := s.d[slot]; n != 0 {
+			db.slotKeys[slot].Add(int64(n))
+			s.d[slot] = 0
+		}
+		if n := s.e[slot]; n != 0 {
+			db.slotExpires[slot].Add(int64(n))
+			s.e[slot] = 0
+		}
 	}
 	s.touched = s.touched[:0]
 }
 
 func (s *slotDeltas) discard() {
 	for _, slot := range s.touched {
-		s.d[slot] = 0
+		s.d[slot], s.e[slot] = 0, 0
 	}
 	s.touched = s.touched[:0]
 }
@@ -254,6 +270,13 @@ func (c *Ctx) putMeta(r *rec, m *meta) {
 	} else {
 		c.deltas.add(r.slot, 1)
 	}
+	if had, has := r.physical && r.m.expireAt != 0, m.expireAt != 0; had != has {
+		if has {
+			c.deltas.addExpires(r.slot, 1)
+		} else {
+			c.deltas.addExpires(r.slot, -1)
+		}
+	}
 	if m.expireAt != 0 && (!r.physical || r.m.expireAt != m.expireAt) {
 		c.keyBuf = appendExpireKey(c.keyBuf[:0], m.expireAt, r.slot, r.key)
 		c.setErr(c.b.Set(c.keyBuf, nil, nil))
@@ -278,6 +301,7 @@ func (c *Ctx) deleteKey(r *rec) {
 	if r.m.expireAt != 0 {
 		c.keyBuf = appendExpireKey(c.keyBuf[:0], r.m.expireAt, r.slot, r.key)
 		c.setErr(c.b.Delete(c.keyBuf, nil))
+		c.deltas.addExpires(r.slot, -1)
 	}
 	c.keyBuf = appendMetaKey(c.keyBuf[:0], r.slot, r.key)
 	c.setErr(c.b.Delete(c.keyBuf, nil))

@@ -97,6 +97,8 @@ type DB struct {
 	// deleted, as Redis counts them). Rebuilt by a scan on open, maintained
 	// by apply after each committed batch.
 	slotKeys [slots.Count]atomic.Int64
+	// slotExpires counts those of them with an expiry, the same way.
+	slotExpires [slots.Count]atomic.Int64
 	// stop ends the key filter's rebuild loop; wg waits for it.
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -287,8 +289,11 @@ func (db *DB) KeyFilterBytes() int64 {
 func (db *DB) Metrics() *pebble.Metrics { return db.pdb.Metrics() }
 
 func (db *DB) countKeys() error {
-	err := eachMeta(db.pdb, 0, slots.Count-1, func(slot uint16, key []byte, _ *meta) bool {
+	err := eachMeta(db.pdb, 0, slots.Count-1, func(slot uint16, key []byte, m *meta) bool {
 		db.slotKeys[slot].Add(1)
+		if m.expireAt != 0 {
+			db.slotExpires[slot].Add(1)
+		}
 		if db.keys != nil {
 			db.keys.add(key, true)
 		}
@@ -298,6 +303,16 @@ func (db *DB) countKeys() error {
 		return fmt.Errorf("count keys: %w", err)
 	}
 	return nil
+}
+
+// ExpiresInSlots returns the number of keys with an expiry stored in
+// slots [lo, hi] (INFO keyspace's expires).
+func (db *DB) ExpiresInSlots(lo, hi uint16) int64 {
+	var n int64
+	for s := int(lo); s <= int(hi); s++ {
+		n += db.slotExpires[s].Load()
+	}
+	return n
 }
 
 // KeysInSlots returns the number of keys stored in slots [lo, hi].

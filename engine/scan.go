@@ -217,6 +217,9 @@ func execFlushSlots(c *Ctx, argv [][]byte) {
 		if n := c.db.slotKeys[s].Load() + int64(c.deltas.d[s]); n != 0 {
 			c.deltas.add(uint16(s), int32(-n))
 		}
+		if n := c.db.slotExpires[s].Load() + int64(c.deltas.e[s]); n != 0 {
+			c.deltas.addExpires(uint16(s), int32(-n))
+		}
 	}
 	c.W.OK()
 }

@@ -130,9 +130,10 @@ func (s *RegionSnapshot) copyRange(lo, hi []byte, keep func([]byte) bool, put fu
 type StagedSnapshot struct {
 	Path string
 	Keys int
-	// slotKeys counts the stream's user keys per slot, for the key counts
-	// the ingest publishes together with the data.
-	slotKeys map[uint16]int64
+	// slotKeys counts the stream's user keys per slot, slotExpires those
+	// with an expiry, for the key counts the ingest publishes together
+	// with the data.
+	slotKeys, slotExpires map[uint16]int64
 }
 
 // StageRegionSnapshot reads a snapshot stream into an sstable at path,
@@ -161,7 +162,7 @@ func (db *DB) StageRegionSnapshot(r io.Reader, path string, desc RegionDesc, app
 	crc := crc32.New(snapCRC)
 	var hdr [4]byte
 	keys := 0
-	slotKeys := make(map[uint16]int64)
+	slotKeys, slotExpires := make(map[uint16]int64), make(map[uint16]int64)
 	var prev []byte
 	for {
 		if _, err := io.ReadFull(br, hdr[:]); err != nil {
@@ -204,6 +205,11 @@ func (db *DB) StageRegionSnapshot(r io.Reader, path string, desc RegionDesc, app
 		}
 		if slot, _, ok := decodeMetaKey(k); ok {
 			slotKeys[slot]++
+			if m, err := decodeMeta(v); err != nil {
+				return fail(fmt.Errorf("snapshot stream: key %q: %w", k, err))
+			} else if m.expireAt != 0 {
+				slotExpires[slot]++
+			}
 		}
 		prev = k
 		keys++
@@ -212,7 +218,7 @@ func (db *DB) StageRegionSnapshot(r io.Reader, path string, desc RegionDesc, app
 		_ = os.Remove(path)
 		return nil, fmt.Errorf("stage snapshot: %w", err)
 	}
-	return &StagedSnapshot{Path: path, Keys: keys, slotKeys: slotKeys}, nil
+	return &StagedSnapshot{Path: path, Keys: keys, slotKeys: slotKeys, slotExpires: slotExpires}, nil
 }
 
 // IngestRegionSnapshot replaces a Region's data with a staged snapshot in
@@ -239,6 +245,7 @@ func (db *DB) IngestRegionSnapshot(st *StagedSnapshot, desc RegionDesc) error {
 	if err == nil && desc.StartSlot <= desc.EndSlot {
 		for s := int(desc.StartSlot); s <= int(desc.EndSlot) && s < slots.Count; s++ {
 			db.slotKeys[s].Store(st.slotKeys[uint16(s)])
+			db.slotExpires[s].Store(st.slotExpires[uint16(s)])
 		}
 	}
 	db.commitSeq.Add(1)

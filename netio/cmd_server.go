@@ -801,7 +801,9 @@ func (s *Server) keyspaceLine() []string {
 	if n == 0 {
 		return nil
 	}
-	return []string{fmt.Sprintf("db0:keys=%d,expires=0,avg_ttl=0", n)}
+	// avg_ttl is Redis's running estimate from the keys its active expiry
+	// samples; 0 is what Redis shows until it has one, and NeoKV keeps none.
+	return []string{fmt.Sprintf("db0:keys=%d,expires=%d,avg_ttl=0", n, s.db.ExpiresInSlots(0, slots.Count-1))}
 }
 
 func (s *Server) neokvLines() []string {

@@ -198,7 +198,7 @@ func TestInfoExpiredKeysAndRates(t *testing.T) {
 	expectReply(t, c, ":1\r\n", "DEL", "gone")
 	expectReply(t, c, "+OK\r\n", "SET", "live", "v", "EX", "600")
 	deadline := time.Now().Add(20 * time.Second)
-	for infoLines(t, c, "keyspace")["db0"] != "keys=1,expires=0,avg_ttl=0" && time.Now().Before(deadline) {
+	for infoLines(t, c, "keyspace")["db0"] != "keys=1,expires=1,avg_ttl=0" && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	st := infoLines(t, c, "stats")
