@@ -194,9 +194,12 @@ func (s *Server) Stop() {
 	}
 }
 
-// Restart starts the server again on the same address and directory.
+// Restart starts the server again on the same address and directory,
+// stopping it first if it is running (a second process would be left
+// running when the test ends).
 func (s *Server) Restart() {
 	s.t.Helper()
+	s.Stop()
 	s.start()
 }
 
