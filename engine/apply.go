@@ -453,6 +453,9 @@ func (a *Applier) Commit() error {
 		return fmt.Errorf("commit apply batch: %w", err)
 	}
 	a.ctx.deliverEvents()
+	if ranged {
+		db.dataReplaced()
+	}
 	if a.ctx.cache != nil {
 		a.ctx.cache.trim()
 	}

@@ -118,6 +118,9 @@ type KeyspaceNotifier interface {
 	// Notify receives a committed batch's events in the order they
 	// happened. The slice and its keys are valid only during the call.
 	Notify(events []KeyEvent)
+	// DataReplaced is told that a committed batch deleted a range of keys
+	// (FLUSHALL, FLUSHDB) or that a snapshot replaced a Region's data.
+	DataReplaced()
 }
 
 // notifierRef holds a DB's notifier; set once the node's front end exists.
@@ -128,6 +131,13 @@ type notifierRef struct {
 // SetKeyspaceNotifier makes n hear of the events of every later apply
 // batch.
 func (db *DB) SetKeyspaceNotifier(n KeyspaceNotifier) { db.notifier.n.Store(&n) }
+
+// dataReplaced tells the notifier that a range of keys changed at once.
+func (db *DB) dataReplaced() {
+	if p := db.notifier.n.Load(); p != nil {
+		(*p).DataReplaced()
+	}
+}
 
 // notifyFlags returns the classes the DB's notifier wants.
 func (db *DB) notifyFlags() int {

@@ -250,6 +250,9 @@ func (db *DB) IngestRegionSnapshot(st *StagedSnapshot, desc RegionDesc) error {
 	}
 	db.commitSeq.Add(1)
 	db.gate.Unlock()
+	if err == nil {
+		db.dataReplaced()
+	}
 	if err != nil {
 		return fmt.Errorf("ingest snapshot of region %d: %w", desc.ID, err)
 	}

@@ -97,7 +97,9 @@ func (r *blockRegistry) remove(b *blocked) {
 }
 
 // KeysChanged is the store's OnApplied hook: wake whoever waits on keys.
+// It also sends client-side caching invalidations (tracking.go).
 func (s *Server) KeysChanged(keys [][]byte) {
+	s.invalidate(keys)
 	r := &s.blockedReg
 	if r.n.Load() == 0 {
 		return

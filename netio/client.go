@@ -47,6 +47,8 @@ func (s *slot) Complete(uint64) {
 // otherwise is touched only by the connection's event loop.
 type client struct {
 	srv    *Server
+	// track is the connection's CLIENT TRACKING mode (tracking.go).
+	track trackState
 	conn   gnet.Conn
 	id     uint64
 	parser *resp.Parser

@@ -341,6 +341,7 @@ func (s *Server) cmdReadwrite(cl *client, _ [][]byte) {
 var clientSubArity = map[string]int{
 	"id": 2, "getname": 2, "setname": 3, "setinfo": 4, "info": 2, "list": -2, "kill": -3,
 	"no-evict": 3, "no-touch": 3, "reply": 3, "help": 2, "unblock": -3, "pause": -3, "unpause": 2,
+	"tracking": -3, "caching": 3, "getredir": 2, "trackinginfo": 2,
 }
 
 // writeHelp answers a container command's HELP: its lines as statuses.
@@ -422,6 +423,14 @@ func (s *Server) cmdClient(cl *client, argv [][]byte) {
 	case sub == "unpause":
 		s.unpauseClients()
 		w.OK()
+	case sub == "tracking":
+		s.cmdClientTracking(cl, argv, w)
+	case sub == "caching":
+		s.cmdClientCaching(cl, argv, w)
+	case sub == "getredir":
+		s.cmdClientGetRedir(cl, w)
+	case sub == "trackinginfo":
+		s.cmdClientTrackingInfo(cl, w)
 	case (sub == "no-evict" || sub == "no-touch") && len(argv) == 3:
 		v := strings.ToLower(string(argv[2]))
 		if v != "on" && v != "off" {
@@ -450,6 +459,10 @@ func (s *Server) cmdClient(cl *client, argv [][]byte) {
 			"KILL <ip:port> | KILL <option> <value> [<option> <value> [...]]", "    Kill connections (options: ID, ADDR, LADDR, TYPE, USER, SKIPME).",
 			"UNPAUSE", "    Stop the current client pause, resuming traffic.",
 			"PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
+			"TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]] [OPTIN] [OPTOUT] [NOLOOP]", "    Control server assisted client side caching.",
+			"CACHING (YES|NO)", "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+			"GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled.",
+			"TRACKINGINFO", "    Report tracking status for the current connection.",
 			"HELP", "    Print this help.",
 		}
 		writeHelp(w, lines)
@@ -484,13 +497,29 @@ func (s *Server) clientLine(cl, self *client, selfCmd string) string {
 	if cl.monitoring.Load() {
 		flags = "O"
 	}
+	redir := int64(-1)
+	s.track.mu.Lock()
+	if st := cl.track; st.on {
+		redir = int64(st.redirect)
+		if flags == "N" {
+			flags = ""
+		}
+		flags += "t"
+		if st.redirBroken {
+			flags += "R"
+		}
+		if st.bcast {
+			flags += "B"
+		}
+	}
+	s.track.mu.Unlock()
 	cl.infoMu.Lock()
 	name, libName, libVer := cl.name, cl.libName, cl.libVer
 	cl.infoMu.Unlock()
 	idle := now.Sub(time.Unix(0, cl.lastIO.Load()))
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=%d multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=%d multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=%d resp=%d lib-name=%s lib-ver=%s",
 		cl.id, cl.addr, cl.laddr, cl.fd, name, int(now.Sub(cl.created).Seconds()), int(idle.Seconds()),
-		flags, subs, psubs, ssubs, cmd, proto, libName, libVer)
+		flags, subs, psubs, ssubs, cmd, redir, proto, libName, libVer)
 }
 
 func (s *Server) snapshotClients() []*client {

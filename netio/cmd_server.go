@@ -738,6 +738,7 @@ func (s *Server) cmdInfo(cl *client, argv [][]byte) {
 		"connected_clients:"+strconv.Itoa(nclients),
 		"maxclients:"+strconv.Itoa(s.cfg.MaxClients),
 		"blocked_clients:"+strconv.FormatInt(max(s.blockedReg.n.Load(), 0), 10),
+		"tracking_clients:"+s.trackingClients(),
 	)
 	section("Memory",
 		"used_memory:"+strconv.FormatUint(ms.HeapAlloc, 10),

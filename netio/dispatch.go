@@ -259,6 +259,9 @@ func (s *Server) dispatchCommand(cl *client, cmd *command, argv [][]byte) dispat
 		s.feedMonitors(cl, argv)
 	}
 	cl.lastCmd.Store(cmd)
+	if cl.track.caching {
+		defer cl.trackCommandDone(cmd.name)
+	}
 	if cmd.handler != nil {
 		cmd.handler(cl, argv)
 		return dispatched
@@ -268,6 +271,9 @@ func (s *Server) dispatchCommand(cl *client, cmd *command, argv [][]byte) dispat
 	if (s.blockingCmds[cmd.name] || cmd.blockOption && blocksWith(argv) >= 0) && !cl.forwarded {
 		s.block(cl, cmd, argv)
 		return blockedCall
+	}
+	if cl.track.on && cmd.data.Flags&engine.FlagReadOnly != 0 {
+		s.trackRead(cl, cmd.data, argv)
 	}
 	if !s.execData(cl, cmd, argv) {
 		s.totalCommands.Add(^uint64(0)) // counted when it runs

@@ -91,7 +91,9 @@ type Server struct {
 	fwd    *forwarder
 	pubsub *pubsub
 	// events publishes keyspace notifications (notify.go).
-	events      keyspaceEvents
+	events keyspaceEvents
+	// track is the client-side caching table (tracking.go).
+	track tracking
 	monitors    monitors
 	rerouting   rerouter
 	conf        runtimeConfig
@@ -301,6 +303,7 @@ func (s *Server) OnClose(c gnet.Conn, _ error) gnet.Action {
 		cl.dropBlocked()
 		s.dropSubscriptions(cl)
 		s.dropMonitor(cl)
+		s.disableTracking(cl)
 		if cl.batch != nil {
 			s.store.Submit(cl.batch)
 			cl.batch = nil
@@ -329,6 +332,13 @@ func (s *Server) OnTraffic(c gnet.Conn) (action gnet.Action) {
 		return gnet.Close
 	}
 	cl.drain()
+	// Messages that arrived before these commands go out before their
+	// replies, as in Redis: a tracking client hears an invalidation of a
+	// write acknowledged to someone else before the reply to its next
+	// command.
+	if cl.ps.pending.Load() && !cl.takePushes(c) {
+		return gnet.Close
+	}
 	if in := c.InboundBuffered(); in > 0 {
 		cl.lastIO.Store(time.Now().UnixNano())
 		if cl.closing {

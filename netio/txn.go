@@ -165,6 +165,13 @@ func (s *Server) cmdExec(cl *client, _ [][]byte) {
 		cl.immediate().Error("EXECABORT Transaction discarded because of previous errors.")
 		return
 	}
+	if cl.track.on {
+		for _, q := range queued {
+			if q.cmd.data != nil && q.cmd.data.Flags&engine.FlagReadOnly != 0 {
+				s.trackRead(cl, q.cmd.data, q.argv)
+			}
+		}
+	}
 	var region *batching.Region
 	cross := false
 	note := func(key []byte) {
