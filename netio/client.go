@@ -46,9 +46,9 @@ func (s *slot) Complete(uint64) {
 // client is one connection's state. Everything but the fields marked
 // otherwise is touched only by the connection's event loop.
 type client struct {
-	srv    *Server
+	srv *Server
 	// track is the connection's CLIENT TRACKING mode (tracking.go).
-	track trackState
+	track  trackState
 	conn   gnet.Conn
 	id     uint64
 	parser *resp.Parser

@@ -93,7 +93,7 @@ type Server struct {
 	// events publishes keyspace notifications (notify.go).
 	events keyspaceEvents
 	// track is the client-side caching table (tracking.go).
-	track tracking
+	track       tracking
 	monitors    monitors
 	rerouting   rerouter
 	conf        runtimeConfig
