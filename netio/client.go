@@ -47,14 +47,17 @@ func (s *slot) Complete(uint64) {
 // otherwise is touched only by the connection's event loop.
 type client struct {
 	srv *Server
-	// track is the connection's CLIENT TRACKING mode (tracking.go).
-	track  trackState
-	conn   gnet.Conn
-	id     uint64
-	parser *resp.Parser
-	reader *engine.Reader
-	addr   string
-	laddr  string
+	// track is the connection's CLIENT TRACKING mode (tracking.go);
+	// trackCaching: CLIENT CACHING YES (OPTIN) or NO (OPTOUT) was given
+	// for the next command (or transaction).
+	track        trackState
+	trackCaching bool
+	conn         gnet.Conn
+	id           uint64
+	parser       *resp.Parser
+	reader       *engine.Reader
+	addr         string
+	laddr        string
 
 	resp3    bool
 	authed   bool

@@ -259,7 +259,7 @@ func (s *Server) dispatchCommand(cl *client, cmd *command, argv [][]byte) dispat
 		s.feedMonitors(cl, argv)
 	}
 	cl.lastCmd.Store(cmd)
-	if cl.track.caching {
+	if cl.trackCaching {
 		defer cl.trackCommandDone(cmd.name)
 	}
 	if cmd.handler != nil {

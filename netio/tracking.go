@@ -40,17 +40,16 @@ import (
 // invalidates an arbitrary other one.
 const trackingMaxKeys = 1_000_000
 
-// trackState is a connection's tracking mode. on, bcast, optin, optout,
-// noloop, redirect and prefixes change under tracking.mu (apply reads
-// them when it invalidates); caching is the event loop's alone.
+// trackState is a connection's tracking mode. It changes under
+// tracking.mu: on its own event loop (CLIENT TRACKING, which may read it
+// without the lock, being the only writer of everything but
+// redirBroken) and in apply (redirBroken). CLIENT CACHING's flag is the
+// event loop's alone: client.trackCaching.
 type trackState struct {
 	on, bcast, optin, optout, noloop bool
 	redirBroken                      bool
 	redirect                         uint64
 	prefixes                         []string
-	// caching: CLIENT CACHING YES (OPTIN) or NO (OPTOUT) was given for
-	// the next command (or the next transaction).
-	caching bool
 }
 
 // tracking is the node's tracking table.
@@ -114,7 +113,9 @@ func (s *Server) cmdClientTracking(cl *client, argv [][]byte, w *resp.Writer) {
 	t := &s.track
 	switch strings.ToLower(string(argv[2])) {
 	case "on":
+		t.mu.Lock()
 		cur := cl.track
+		t.mu.Unlock()
 		switch {
 		case !bcast && len(prefixes) > 0:
 			w.Error("ERR PREFIX option requires BCAST mode to be enabled")
@@ -218,6 +219,7 @@ func (s *Server) disableTracking(cl *client) {
 		}
 	}
 	*st = trackState{}
+	cl.trackCaching = false
 	if t.clients.Add(-1) == 0 {
 		t.keys = nil // nobody can be told any more
 	}
@@ -245,7 +247,7 @@ func (s *Server) cmdClientCaching(cl *client, argv [][]byte, w *resp.Writer) {
 		w.Error(engine.ErrSyntax)
 		return
 	}
-	st.caching = true
+	cl.trackCaching = true
 	w.OK()
 }
 
@@ -274,8 +276,8 @@ func (s *Server) cmdClientTrackingInfo(cl *client, w *resp.Writer) {
 		for _, f := range []struct {
 			set  bool
 			name string
-		}{{st.bcast, "bcast"}, {st.optin, "optin"}, {st.optout, "optout"}, {st.caching && st.optin, "caching-yes"},
-			{st.caching && st.optout, "caching-no"}, {st.noloop, "noloop"}, {st.redirBroken, "broken_redirect"}} {
+		}{{st.bcast, "bcast"}, {st.optin, "optin"}, {st.optout, "optout"}, {cl.trackCaching && st.optin, "caching-yes"},
+			{cl.trackCaching && st.optout, "caching-no"}, {st.noloop, "noloop"}, {st.redirBroken, "broken_redirect"}} {
 			if f.set {
 				flags = append(flags, f.name)
 			}
@@ -305,7 +307,7 @@ func (s *Server) cmdClientTrackingInfo(cl *client, w *resp.Writer) {
 // (default mode; OPTIN only after CACHING YES, OPTOUT unless CACHING NO).
 func (s *Server) trackRead(cl *client, d *engine.Command, argv [][]byte) {
 	st := &cl.track
-	if st.bcast || (st.optin && !st.caching) || (st.optout && st.caching) {
+	if st.bcast || (st.optin && !cl.trackCaching) || (st.optout && cl.trackCaching) {
 		return
 	}
 	t := &s.track
@@ -341,8 +343,8 @@ func (s *Server) trackRead(cl *client, d *engine.Command, argv [][]byte) {
 // trackCommandDone ends the effect of CLIENT CACHING after the command
 // that followed it (or the transaction it began).
 func (cl *client) trackCommandDone(name string) {
-	if cl.track.caching && !cl.multi && name != "client" {
-		cl.track.caching = false
+	if cl.trackCaching && !cl.multi && name != "client" {
+		cl.trackCaching = false
 	}
 }
 
