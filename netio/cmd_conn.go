@@ -315,6 +315,7 @@ func (s *Server) cmdReset(cl *client, _ [][]byte) {
 	}
 	cl.resetTxn()
 	s.dropSubscriptions(cl)
+	s.disableTracking(cl)
 	cl.resp3 = false
 	cl.setPushProtocol()
 	cl.setName("")

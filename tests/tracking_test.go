@@ -182,6 +182,13 @@ func TestClientTrackingRedirectBrokenAndList(t *testing.T) {
 	if info := infoLines(t, w, "clients"); info["tracking_clients"] != "0" {
 		t.Fatalf("tracking_clients after OFF: %q", info["tracking_clients"])
 	}
+	// RESET ends tracking too, as in Redis.
+	expectReply(t, r, "+OK\r\n", "CLIENT", "TRACKING", "on")
+	expectReply(t, r, "+RESET\r\n", "RESET")
+	expectReply(t, r, ":-1\r\n", "CLIENT", "GETREDIR")
+	if info := infoLines(t, w, "clients"); info["tracking_clients"] != "0" {
+		t.Fatalf("tracking_clients after RESET: %q", info["tracking_clients"])
+	}
 }
 
 // TestClientTrackingCluster: a client tracking keys through one node of a
