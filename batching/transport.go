@@ -45,6 +45,15 @@ type TransportConfig struct {
 	// QueueFrames bounds the frames waiting for one peer; beyond it frames
 	// are dropped (Raft retransmits), so a dead peer costs bounded memory.
 	QueueFrames int
+	// KnownAs, if set, gives the node id this store has on record for a
+	// peer store; the hello to that peer carries it, so a peer whose data
+	// directory was replaced learns that it is not what the cluster knows.
+	KnownAs func(store uint64) string
+	// CheckPeer, if set, vets every incoming connection's hello before any
+	// of its frames is read: what the peer says it is, and what it says
+	// this store is known as ("" if it has no record). An error closes
+	// the connection.
+	CheckPeer func(peer PeerInfo, knownAs string) error
 }
 
 // Transport moves Raft messages between stores: one outbound connection
@@ -341,6 +350,11 @@ func (p *peer) serve(c net.Conn) error {
 	hello = binary.BigEndian.AppendUint64(hello, p.t.cfg.StoreID)
 	hello = appendString(hello, p.t.cfg.Self.ClientAddr)
 	hello = appendString(hello, p.t.cfg.Self.NodeID)
+	knownAs := ""
+	if p.t.cfg.KnownAs != nil {
+		knownAs = p.t.cfg.KnownAs(p.id)
+	}
+	hello = appendString(hello, knownAs)
 	binary.BigEndian.PutUint32(hello, uint32(len(hello)-4))
 	if _, err := c.Write(hello); err != nil {
 		return err
@@ -529,9 +543,16 @@ func (t *Transport) serveIncoming(c net.Conn) error {
 		return errors.New("connection did not start with hello")
 	}
 	from := binary.BigEndian.Uint64(body)
-	if info, ok := parsePeerInfo(body[8:]); ok {
+	if info, knownAs, ok := parseHello(body[8:]); ok {
 		info.StoreID = from
+		if t.cfg.CheckPeer != nil {
+			if err := t.cfg.CheckPeer(info, knownAs); err != nil {
+				return err
+			}
+		}
 		t.setPeerInfo(info)
+	} else if t.cfg.CheckPeer != nil {
+		return errors.New("malformed hello")
 	}
 	var wmu sync.Mutex
 	// Both are reused frame after frame: what is decoded copies the bytes
@@ -668,16 +689,22 @@ func readString(b []byte) (string, []byte, bool) {
 	return string(b[2 : 2+n]), b[2+n:], true
 }
 
-func parsePeerInfo(b []byte) (PeerInfo, bool) {
-	var pi PeerInfo
-	var ok bool
+// parseHello reads a hello after the store id: the peer's client address
+// and node id, then the node id it knows this store as (absent in hellos
+// of stores older than that field: "").
+func parseHello(b []byte) (pi PeerInfo, knownAs string, ok bool) {
 	if pi.ClientAddr, b, ok = readString(b); !ok {
-		return pi, false
+		return pi, "", false
 	}
-	if pi.NodeID, _, ok = readString(b); !ok {
-		return pi, false
+	if pi.NodeID, b, ok = readString(b); !ok {
+		return pi, "", false
 	}
-	return pi, true
+	if len(b) > 0 {
+		if knownAs, _, ok = readString(b); !ok {
+			return pi, "", false
+		}
+	}
+	return pi, knownAs, true
 }
 
 func (t *Transport) setPeerInfo(pi PeerInfo) {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -327,6 +328,20 @@ func (db *DB) KeysInSlots(lo, hi uint16) int64 {
 // Ident returns the stored store identity, or nil if the store is new.
 func (db *DB) Ident() ([]byte, error) {
 	return db.get(identKey)
+}
+
+// PeerNodeID returns the node id recorded for peer store id ("" if none).
+func (db *DB) PeerNodeID(store uint64) (string, error) {
+	v, err := db.get(binary.BigEndian.AppendUint64(append([]byte(nil), peerIdentPrefix...), store))
+	return string(v), err
+}
+
+// SetPeerNodeID durably records the node id of peer store id.
+func (db *DB) SetPeerNodeID(store uint64, nodeID string) error {
+	if err := db.pdb.Set(binary.BigEndian.AppendUint64(append([]byte(nil), peerIdentPrefix...), store), []byte(nodeID), pebble.NoSync); err != nil {
+		return err
+	}
+	return db.pdb.Flush()
 }
 
 // SetIdent durably records the store identity (flushing: there is no WAL).

@@ -27,6 +27,10 @@ const (
 
 var identKey = []byte{prefixStore, 'i', 'd', 'e', 'n', 't'}
 
+// peerIdentPrefix + store id (8 bytes): the node id a peer store had when
+// this store first heard from it (see DB.PeerNodeID).
+var peerIdentPrefix = []byte{prefixStore, 'p', 'e', 'e', 'r'}
+
 func raftKey(region uint64, suffix byte) []byte {
 	k := make([]byte, 10)
 	k[0] = prefixRaft

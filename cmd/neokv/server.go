@@ -147,13 +147,23 @@ func runServer(args []string) error {
 	}
 	var transport *batching.Transport
 	var stores []uint64
+	fatal := make(chan error, 1)
+	onFatal := func(err error) {
+		select {
+		case fatal <- err:
+		default:
+		}
+	}
 	if cluster {
+		idents := newPeerIdentities(db, storeID, ident.NodeID, log, onFatal)
 		transport, err = batching.NewTransport(batching.TransportConfig{
 			StoreID:    storeID,
 			Self:       batching.PeerInfo{ClientAddr: f.addr, NodeID: ident.NodeID},
 			ListenAddr: f.raftAddr,
 			Peers:      members,
 			Logger:     log,
+			KnownAs:    idents.knownAs,
+			CheckPeer:  idents.check,
 		})
 		if err != nil {
 			_ = db.Close()
@@ -165,7 +175,6 @@ func runServer(args []string) error {
 		sort.Slice(stores, func(i, j int) bool { return stores[i] < stores[j] })
 	}
 	metaState := meta.NewState()
-	fatal := make(chan error, 1)
 	// The front end, created after the store, wants to hear which keys each
 	// apply batch changed (to wake blocked clients).
 	var onApplied atomic.Pointer[func([][]byte)]
@@ -200,12 +209,7 @@ func runServer(args []string) error {
 		ApplyDelay:    f.applyDelay,
 		Commands:      engine.Commands(),
 		Logger:        log,
-		OnFatal: func(err error) {
-			select {
-			case fatal <- err:
-			default:
-			}
-		},
+		OnFatal:       onFatal,
 	}, f.regions)
 	if err != nil {
 		_ = db.Close()
