@@ -325,8 +325,17 @@ func (c *Ctx) stageWrite(r *rec, record []byte) {
 		absent := r.absentCommitted && !r.physical && !c.flushedRange
 		c.cache.stage(r.key, record, absent, c.batchPub())
 	}
+	c.noteWritten(r.key)
+}
+
+// noteWritten remembers that the batch changed key, for the store's
+// OnApplied hook (blocked clients, client-side caching invalidations).
+// stageWrite does it for metadata writes; writes that change a key's
+// sub-keys alone (a hash field overwritten, a score updated, LSET, a
+// consumer group's state) call it themselves.
+func (c *Ctx) noteWritten(key []byte) {
 	start := len(c.writtenBuf)
-	c.writtenBuf = append(c.writtenBuf, r.key...)
+	c.writtenBuf = append(c.writtenBuf, key...)
 	c.written = append(c.written, c.writtenBuf[start:len(c.writtenBuf):len(c.writtenBuf)])
 }
 

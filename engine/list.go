@@ -534,6 +534,7 @@ func execLSet(c *Ctx, argv [][]byte) {
 	l := lzListOf(&r)
 	// The metadata does not change: only the item is rewritten.
 	c.setErr(c.b.Set(l.key(l.m.head+uint64(idx)), argv[3], nil))
+	c.noteWritten(argv[1])
 	c.notify(NotifyList, "lset", argv[1])
 	c.W.OK()
 }

@@ -105,6 +105,7 @@ func (c *Ctx) xPutGroup(s *xStream, g *xGroup) {
 	}
 	val = appendStreamID(val, g.firstPending)
 	c.setErr(c.b.Set(s.groupKey(g.name), val, nil))
+	c.noteWritten(s.r.key)
 }
 
 func (c *Ctx) xGetConsumer(v *hsView, s *xStream, group, name []byte) (cs xConsumer, found, ok bool) {
@@ -123,6 +124,7 @@ func (c *Ctx) xPutConsumer(s *xStream, group []byte, cs *xConsumer) {
 	val := binary.BigEndian.AppendUint64(make([]byte, 0, 16), uint64(cs.seen))
 	val = binary.BigEndian.AppendUint64(val, cs.pending)
 	c.setErr(c.b.Set(s.consumerKey(group, cs.name), val, nil))
+	c.noteWritten(s.r.key)
 }
 
 func decodeNack(id streamID, val []byte) (xNack, bool) {
@@ -149,6 +151,7 @@ func (c *Ctx) xPutNack(s *xStream, group []byte, n *xNack) {
 	val = binary.BigEndian.AppendUint64(val, n.count)
 	val = append(val, n.consumer...)
 	c.setErr(c.b.Set(s.nackKey(group, n.id), val, nil))
+	c.noteWritten(s.r.key)
 }
 
 // xNacks reads g's pending entries with IDs >= from (in ID order), of one

@@ -301,6 +301,8 @@ func (w *hsColl) put(c *Ctx, field, val []byte, existed bool) {
 	if !existed {
 		w.m.count++
 		w.changed = true
+	} else {
+		c.noteWritten(w.r.key) // the metadata stays as it was
 	}
 }
 

@@ -195,6 +195,7 @@ func (z *lzZset) score(v *hsView, member []byte) (float64, bool) {
 func (c *Ctx) lzZPut(z *lzZset, member []byte, score float64, old float64, existed bool) {
 	if existed {
 		c.setErr(c.b.Delete(z.idxKey(old, member), nil))
+		c.noteWritten(z.r.key) // the metadata stays as it was
 	} else {
 		z.m.count++
 	}

@@ -34,6 +34,9 @@ import (
 //   - FLUSHALL in a cluster sends one null invalidation per Region.
 //   - BCAST messages go out per apply batch rather than per event-loop
 //     iteration.
+//   - Changes to a stream's consumer groups (XGROUP SETID, XACK, ...)
+//     invalidate the stream's key; Redis sends nothing for some of them.
+//   - Keys read by scripts and by blocking XREAD are not remembered.
 
 // trackingMaxKeys bounds the tracking table as Redis's
 // tracking-table-max-keys default does: past it, remembering a key first
@@ -362,6 +365,7 @@ func (s *Server) invalidate(keys [][]byte) {
 	}
 	var single []note
 	var bcast map[uint64][][]byte
+	var seen map[uint64]map[string]struct{} // BCAST keys already listed, per client
 	t.mu.Lock()
 	for _, k := range keys {
 		if ids, ok := t.keys[string(k)]; ok {
@@ -375,10 +379,14 @@ func (s *Server) invalidate(keys [][]byte) {
 				continue
 			}
 			if bcast == nil {
-				bcast = map[uint64][][]byte{}
+				bcast, seen = map[uint64][][]byte{}, map[uint64]map[string]struct{}{}
 			}
 			for id := range ids {
-				if !containsKey(bcast[id], k) {
+				if seen[id] == nil {
+					seen[id] = map[string]struct{}{}
+				}
+				if _, dup := seen[id][string(k)]; !dup {
+					seen[id][string(k)] = struct{}{}
 					bcast[id] = append(bcast[id], k)
 				}
 			}
@@ -395,15 +403,6 @@ func (s *Server) invalidate(keys [][]byte) {
 			s.sendInvalidation(cl, ks, false, true)
 		}
 	}
-}
-
-func containsKey(list [][]byte, k []byte) bool {
-	for _, e := range list {
-		if string(e) == string(k) {
-			return true
-		}
-	}
-	return false
 }
 
 // invalidateAll is a flush or a snapshot install: every tracking client
