@@ -46,18 +46,13 @@ func (s *slot) Complete(uint64) {
 // client is one connection's state. Everything but the fields marked
 // otherwise is touched only by the connection's event loop.
 type client struct {
-	srv *Server
-	// track is the connection's CLIENT TRACKING mode (tracking.go);
-	// trackCaching: CLIENT CACHING YES (OPTIN) or NO (OPTOUT) was given
-	// for the next command (or transaction).
-	track        trackState
-	trackCaching bool
-	conn         gnet.Conn
-	id           uint64
-	parser       *resp.Parser
-	reader       *engine.Reader
-	addr         string
-	laddr        string
+	srv    *Server
+	conn   gnet.Conn
+	id     uint64
+	parser *resp.Parser
+	reader *engine.Reader
+	addr   string
+	laddr  string
 
 	resp3    bool
 	authed   bool
@@ -116,6 +111,12 @@ type client struct {
 	woken      atomic.Bool // a Wake is already on its way
 	ps         pushState   // Pub/Sub subscriptions and messages to push
 	monitoring atomic.Bool // MONITOR: every command is pushed here
+	// trackCaching: CLIENT CACHING YES (OPTIN) or NO (OPTOUT) was given
+	// for the next command (or transaction); track is the connection's
+	// CLIENT TRACKING mode (tracking.go). Last: cold, out of the way of
+	// the fields every command touches.
+	trackCaching bool
+	track        trackState
 }
 
 // wakeup asks the event loop to flush completed slots. Many completions of

@@ -260,8 +260,17 @@ func (s *Server) dispatchCommand(cl *client, cmd *command, argv [][]byte) dispat
 	}
 	cl.lastCmd.Store(cmd)
 	if cl.trackCaching {
-		defer cl.trackCommandDone(cmd.name)
+		// CLIENT CACHING covers this command (or transaction) only. The
+		// flag is read by trackRead below, and by EXEC's handler.
+		done := s.runCommand(cl, cmd, argv)
+		cl.trackCommandDone(cmd.name)
+		return done
 	}
+	return s.runCommand(cl, cmd, argv)
+}
+
+// runCommand runs a command that passed dispatch's checks.
+func (s *Server) runCommand(cl *client, cmd *command, argv [][]byte) dispatchOutcome {
 	if cmd.handler != nil {
 		cmd.handler(cl, argv)
 		return dispatched

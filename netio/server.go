@@ -88,12 +88,8 @@ type Server struct {
 	clients map[uint64]*client
 	nextID  atomic.Uint64
 
-	fwd    *forwarder
-	pubsub *pubsub
-	// events publishes keyspace notifications (notify.go).
-	events keyspaceEvents
-	// track is the client-side caching table (tracking.go).
-	track       tracking
+	fwd         *forwarder
+	pubsub      *pubsub
 	monitors    monitors
 	rerouting   rerouter
 	conf        runtimeConfig
@@ -108,6 +104,11 @@ type Server struct {
 	rejectedConns atomic.Uint64
 	totalCommands atomic.Uint64
 	netIn, netOut atomic.Uint64
+
+	// events publishes keyspace notifications (notify.go); track is the
+	// client-side caching table (tracking.go).
+	events keyspaceEvents
+	track  tracking
 }
 
 // runtimeConfig holds what CONFIG SET may change while running.
