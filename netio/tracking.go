@@ -63,9 +63,6 @@ type tracking struct {
 	bcast   map[string]map[uint64]struct{} // prefix -> ids of BCAST clients
 }
 
-// clientTrackingSubArity is Redis 7's arity of the tracking subcommands.
-var clientTrackingSubArity = map[string]int{"tracking": -3, "caching": 3, "getredir": 2, "trackinginfo": 2}
-
 func (s *Server) clientByID(id uint64) *client {
 	s.mu.Lock()
 	defer s.mu.Unlock()
