@@ -32,6 +32,8 @@ type slot struct {
 	fence bool
 	// routeEpoch stamps the routing of the command (client.routeEpoch).
 	routeEpoch uint64
+	// discard: CLIENT REPLY OFF or SKIP silenced this reply; drain drops it.
+	discard bool
 	// noWrite: the command cannot write (a read), or its reply is complete;
 	// a read behind only such slots need not wait for any (client.noWrites).
 	noWrite bool
@@ -117,6 +119,11 @@ type client struct {
 	// the fields every command touches.
 	trackCaching bool
 	track        trackState
+	// CLIENT REPLY: replyOff silences every reply until CLIENT REPLY ON;
+	// skipArmed silences the next command's (CLIENT REPLY SKIP); replyCmd:
+	// the command being dispatched is CLIENT REPLY (which is not silenced
+	// by the state it sets).
+	replyOff, skipArmed, replyCmd bool
 }
 
 // wakeup asks the event loop to flush completed slots. Many completions of
@@ -200,6 +207,8 @@ func (cl *client) drain() {
 		if s.watch != nil {
 			s.watch.set(s.w.B)
 			s.watch = nil
+		} else if s.discard {
+			s.discard = false
 		} else {
 			cl.out.B = append(cl.out.B, s.w.B...)
 		}

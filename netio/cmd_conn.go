@@ -442,9 +442,14 @@ func (s *Server) cmdClient(cl *client, argv [][]byte) {
 	case sub == "reply" && len(argv) == 3:
 		switch strings.ToLower(string(argv[2])) {
 		case "on":
+			cl.replyOff, cl.skipArmed, cl.replyCmd = false, false, true
 			w.OK()
-		case "off", "skip":
-			w.Error("ERR CLIENT REPLY OFF|SKIP is not supported")
+		case "off":
+			cl.replyOff, cl.replyCmd = true, true
+		case "skip":
+			if !cl.replyOff {
+				cl.skipArmed, cl.replyCmd = true, true
+			}
 		default:
 			w.Error(engine.ErrSyntax)
 		}

@@ -162,7 +162,24 @@ func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 		return false
 	}
 	s.account(cl, cmd, outcome)
+	if cl.replyCmd {
+		cl.replyCmd = false // CLIENT REPLY answers, or not, on its own
+	} else if cl.replyOff || cl.skipArmed {
+		cl.silence()
+	}
 	return true
+}
+
+// silence drops the reply of the command just dispatched, under CLIENT
+// REPLY OFF or after CLIENT REPLY SKIP.
+func (cl *client) silence() {
+	cl.skipArmed = false
+	if sl := cl.cmdSlot; sl != nil && sl.watch == nil {
+		sl.discard = true
+	}
+	if cl.cmdOut >= 0 {
+		cl.out.B = cl.out.B[:cl.cmdOut]
+	}
 }
 
 // account counts a dispatched command: at once if its reply is ready,

@@ -387,7 +387,7 @@ func (cl *client) takePushes(c gnet.Conn) bool {
 	b := cl.ps.buf
 	cl.ps.buf = nil
 	cl.ps.mu.Unlock()
-	if len(b) == 0 {
+	if len(b) == 0 || cl.replyOff { // CLIENT REPLY OFF silences messages too
 		return true
 	}
 	if c.OutboundBuffered()+len(b) > pushBufferLimit {

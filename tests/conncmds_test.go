@@ -742,3 +742,40 @@ func TestSingleDatabaseCommandsAgainstRedis(t *testing.T) {
 		}
 	}
 }
+
+// TestClientReplyAsRedis: CLIENT REPLY OFF silences every reply (errors
+// too) until CLIENT REPLY ON, SKIP the next command's only, byte for byte
+// as redis-server answers a pipeline of them; the writes still happen.
+func TestClientReplyAsRedis(t *testing.T) {
+	session := func(addr string) string {
+		c := Dial(t, addr)
+		var pipe strings.Builder
+		for _, cmd := range [][]string{
+			{"CLIENT", "REPLY", "SKIP"}, {"SET", "a", "1"}, {"GET", "a"},
+			{"CLIENT", "REPLY", "OFF"}, {"SET", "b", "2"}, {"INCR", "b"}, {"GET", "b"}, {"NOSUCH"},
+			{"CLIENT", "REPLY", "SKIP"}, {"CLIENT", "REPLY", "ON"}, {"GET", "b"},
+			{"CLIENT", "REPLY", "SKIP"}, {"CLIENT", "REPLY", "FOO"}, {"MGET", "a", "b"},
+			{"CLIENT", "REPLY", "SKIP"}, {"MULTI"}, {"INCR", "n"}, {"EXEC"},
+			{"CLIENT", "REPLY", "SKIP"}, {"CLIENT", "REPLY", "SKIP"}, {"GET", "a"}, {"GET", "n"},
+			{"PING"},
+		} {
+			pipe.WriteString(respCmd(cmd...))
+		}
+		c.Send(pipe.String())
+		var out strings.Builder
+		for {
+			r := c.ReadReply()
+			out.WriteString(r)
+			if r == "+PONG\r\n" {
+				return out.String()
+			}
+		}
+	}
+	got, want := session(StartServer(t).Addr), session(StartRedis(t).Addr)
+	if got != want {
+		t.Fatalf("neokv %q\nredis %q", got, want)
+	}
+	if want == "" || !strings.Contains(want, "$1\r\n3\r\n") {
+		t.Fatalf("unexpected reference transcript %q", want)
+	}
+}
