@@ -182,8 +182,21 @@ func (s *Server) cmdCommand(cl *client, argv [][]byte) {
 			w.Bulk(k)
 		}
 	case "help":
-		w.Array(1)
-		w.Simple("COMMAND [COUNT|LIST|INFO|DOCS|GETKEYS|HELP]")
+		writeHelp(w, []string{
+			"COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+			"(no subcommand)", "    Return details about all Redis commands.",
+			"COUNT", "    Return the total number of commands in this Redis server.",
+			"LIST", "    Return a list of all commands in this Redis server.",
+			"INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
+			"    If no command names are given, documentation details for all",
+			"    commands are returned.",
+			"DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.",
+			"    If no command names are given, documentation details for all",
+			"    commands are returned.",
+			"GETKEYS <full-command>", "    Return the keys from a full Redis command.",
+			"GETKEYSANDFLAGS <full-command>", "    Return the keys and the access flags from a full Redis command.",
+			"HELP", "    Prints this help.",
+		})
 	}
 }
 
@@ -344,8 +357,14 @@ func (s *Server) cmdConfig(cl *client, argv [][]byte) {
 	case "rewrite":
 		w.Error("ERR The server is running without a config file")
 	case "help":
-		w.Array(1)
-		w.Simple("CONFIG GET|SET|RESETSTAT|REWRITE")
+		writeHelp(w, []string{
+			"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+			"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
+			"SET <directive> <value>", "    Set the configuration <directive> to <value>.",
+			"RESETSTAT", "    Reset statistics reported by the INFO command.",
+			"REWRITE", "    Rewrite the configuration file.",
+			"HELP", "    Prints this help.",
+		})
 	}
 }
 

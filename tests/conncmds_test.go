@@ -779,3 +779,24 @@ func TestClientReplyAsRedis(t *testing.T) {
 		t.Fatalf("unexpected reference transcript %q", want)
 	}
 }
+
+// TestHelpTextsAsRedis: CLIENT, CONFIG and COMMAND HELP answer Redis 7.0's
+// lines (CLIENT's with 7.2's SETINFO lines besides, as NeoKV has it).
+func TestHelpTextsAsRedis(t *testing.T) {
+	neo, ref := Dial(t, StartServer(t).Addr), Dial(t, StartRedis(t).Addr)
+	setinfo := "+SETINFO <option> <value>\r\n+    Set client meta attr (LIB-NAME, LIB-VER).\r\n"
+	for _, c := range []string{"CLIENT", "CONFIG", "COMMAND"} {
+		got, want := neo.Do(c, "HELP"), ref.Do(c, "HELP")
+		if c == "CLIENT" {
+			if !strings.Contains(got, setinfo) {
+				t.Fatalf("CLIENT HELP lacks SETINFO: %q", got)
+			}
+			got = strings.Replace(got, setinfo, "", 1)
+			n := strings.Count(got, "\r\n") - 1
+			got = fmt.Sprintf("*%d\r\n", n) + got[strings.Index(got, "\r\n")+2:]
+		}
+		if got != want {
+			t.Errorf("%s HELP:\nneokv %q\nredis %q", c, got, want)
+		}
+	}
+}
