@@ -780,6 +780,7 @@ func (s *Server) cmdInfo(cl *client, argv [][]byte) {
 	hits, misses := s.db.KeyspaceHits().Load()
 	loopHits, loopMisses := s.stats.keyspaceHits()
 	hits, misses = hits+loopHits, misses+loopMisses
+	tkeys, titems, tprefixes := s.trackingTotals()
 	section("Stats",
 		"total_connections_received:"+strconv.FormatUint(s.totalConns.Load(), 10),
 		"total_commands_processed:"+strconv.FormatUint(s.totalCommands.Load(), 10),
@@ -793,6 +794,9 @@ func (s *Server) cmdInfo(cl *client, argv [][]byte) {
 		"evicted_keys:0",
 		"keyspace_hits:"+strconv.FormatUint(hits, 10),
 		"keyspace_misses:"+strconv.FormatUint(misses, 10),
+		"tracking_total_keys:"+strconv.Itoa(tkeys),
+		"tracking_total_items:"+strconv.FormatInt(titems, 10),
+		"tracking_total_prefixes:"+strconv.Itoa(tprefixes),
 		"total_error_replies:"+strconv.FormatUint(s.stats.errTotal.Load(), 10),
 	)
 	section("Replication", s.replicationLines()...)

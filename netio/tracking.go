@@ -60,7 +60,16 @@ type tracking struct {
 	clients atomic.Int64 // connections with tracking on
 	mu      sync.Mutex
 	keys    map[string]map[uint64]struct{} // key -> ids of clients that read it
+	items   int64                          // client ids in keys, all keys together
 	bcast   map[string]map[uint64]struct{} // prefix -> ids of BCAST clients
+}
+
+// trackingTotals is INFO's tracking_total_keys, _items and _prefixes.
+func (s *Server) trackingTotals() (keys int, items int64, prefixes int) {
+	t := &s.track
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.keys), t.items, len(t.bcast)
 }
 
 func (s *Server) clientByID(id uint64) *client {
@@ -221,7 +230,7 @@ func (s *Server) disableTracking(cl *client) {
 	*st = trackState{}
 	cl.trackCaching = false
 	if t.clients.Add(-1) == 0 {
-		t.keys = nil // nobody can be told any more
+		t.keys, t.items = nil, 0 // nobody can be told any more
 	}
 }
 
@@ -328,7 +337,10 @@ func (s *Server) trackRead(cl *client, d *engine.Command, argv [][]byte) {
 			ids = map[uint64]struct{}{}
 			t.keys[string(argv[i])] = ids
 		}
-		ids[cl.id] = struct{}{}
+		if _, ok := ids[cl.id]; !ok {
+			ids[cl.id] = struct{}{}
+			t.items++
+		}
 	})
 	t.mu.Unlock()
 	if len(evicted) > 0 {
@@ -369,6 +381,7 @@ func (s *Server) invalidate(keys [][]byte) {
 			for id := range ids {
 				single = append(single, note{id, k})
 			}
+			t.items -= int64(len(ids))
 			delete(t.keys, string(k))
 		}
 		for p, ids := range t.bcast {
@@ -410,7 +423,7 @@ func (s *Server) invalidateAll() {
 		return
 	}
 	t.mu.Lock()
-	t.keys = nil
+	t.keys, t.items = nil, 0
 	t.mu.Unlock()
 	for _, cl := range s.snapshotClients() {
 		s.sendInvalidation(cl, nil, true, false)

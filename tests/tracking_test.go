@@ -215,6 +215,10 @@ func TestClientTrackingCluster(t *testing.T) {
 		keys = append(keys, k)
 		r.Do("GET", k)
 	}
+	info := Dial(t, c.Nodes[0].Addr)
+	if st := infoLines(t, info, "stats"); st["tracking_total_keys"] != "48" || st["tracking_total_items"] != "48" || st["tracking_total_prefixes"] != "0" {
+		t.Fatalf("INFO stats tracking totals after 48 reads: %q %q %q", st["tracking_total_keys"], st["tracking_total_items"], st["tracking_total_prefixes"])
+	}
 	want := map[string]bool{}
 	for i, k := range keys {
 		if r := Dial(t, c.Nodes[i%3].Addr).Do("SET", k, "v"); r != "+OK\r\n" {
@@ -229,6 +233,9 @@ func TestClientTrackingCluster(t *testing.T) {
 			t.Fatalf("unexpected message %q (waiting for %v)", m, want)
 		}
 		delete(want, parts[5])
+	}
+	if st := infoLines(t, info, "stats"); st["tracking_total_keys"] != "0" || st["tracking_total_items"] != "0" {
+		t.Fatalf("INFO stats tracking totals after the invalidations: %q %q", st["tracking_total_keys"], st["tracking_total_items"])
 	}
 	// Invalidated keys are forgotten: writing them again says nothing.
 	Dial(t, c.Nodes[1].Addr).Do("SET", keys[0], "w")
