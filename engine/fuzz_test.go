@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"fmt"
 	"sort"
 	"testing"
 
@@ -87,6 +88,10 @@ func FuzzCommands(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { _ = db.Close() })
+	// Every keyspace event class on: the recording code runs for every
+	// write the fuzzer makes.
+	events := &fuzzNotifier{}
+	db.SetKeyspaceNotifier(events)
 	a := db.NewApplier(cmds)
 	rd := db.NewReader()
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -120,6 +125,26 @@ func FuzzCommands(f *testing.F) {
 			if err != nil || n == 0 || n != len(w.B) {
 				t.Fatalf("%q: reply %q is not one RESP reply (length %d, %v)", argv, w.B, n, err)
 			}
+			if events.bad != "" {
+				t.Fatalf("%q: keyspace event %s", argv, events.bad)
+			}
 		}
 	})
 }
+
+// fuzzNotifier wants every keyspace event and checks each is named.
+type fuzzNotifier struct{ bad string }
+
+func (n *fuzzNotifier) NotifyFlags() int {
+	return NotifyAll | NotifyNew | NotifyKeyspace | NotifyKeyevent
+}
+
+func (n *fuzzNotifier) Notify(events []KeyEvent) {
+	for _, e := range events {
+		if e.Event == "" {
+			n.bad = fmt.Sprintf("without a name, key %q", e.Key)
+		}
+	}
+}
+
+func (n *fuzzNotifier) DataReplaced() {}
