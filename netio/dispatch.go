@@ -292,14 +292,18 @@ func (s *Server) runCommand(cl *client, cmd *command, argv [][]byte) dispatchOut
 		cmd.handler(cl, argv)
 		return dispatched
 	}
+	// Tracking remembers the keys of reads, blocking XREAD included, and
+	// the declared keys of scripts (Redis remembers those a script reads;
+	// a key it only writes costs an extra invalidation, never a stale
+	// value).
+	if cl.track.on && cmd.data.Flags&(engine.FlagReadOnly|engine.FlagScript) != 0 {
+		s.trackRead(cl, cmd.data, argv)
+	}
 	// A forwarded attempt is answered at once: the node the client is on
 	// does the waiting (a shared forwarding link must never block).
 	if (s.blockingCmds[cmd.name] || cmd.blockOption && blocksWith(argv) >= 0) && !cl.forwarded {
 		s.block(cl, cmd, argv)
 		return blockedCall
-	}
-	if cl.track.on && cmd.data.Flags&engine.FlagReadOnly != 0 {
-		s.trackRead(cl, cmd.data, argv)
 	}
 	if !s.execData(cl, cmd, argv) {
 		s.totalCommands.Add(^uint64(0)) // counted when it runs

@@ -36,7 +36,8 @@ import (
 //     iteration.
 //   - Changes to a stream's consumer groups (XGROUP SETID, XACK, ...)
 //     invalidate the stream's key; Redis sends nothing for some of them.
-//   - Keys read by scripts and by blocking XREAD are not remembered.
+//   - A script's declared keys are remembered, whether it reads them or
+//     not (Redis remembers the keys it reads).
 
 // trackingMaxKeys bounds the tracking table as Redis's
 // tracking-table-max-keys default does: past it, remembering a key first

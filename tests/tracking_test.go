@@ -94,6 +94,8 @@ func TestClientTrackingAsRedis(t *testing.T) {
 		{'w', []string{"RPUSH", "l", "a"}},
 		{'r', []string{"LINDEX", "l", "0"}},
 		{'w', []string{"LSET", "l", "0", "b"}},
+		{'r', []string{"EVAL", "return redis.call('GET', KEYS[1])", "1", "ev"}},
+		{'w', []string{"SET", "ev", "1"}},
 		{'r', []string{"MULTI"}},
 		{'r', []string{"GET", "m"}},
 		{'r', []string{"EXEC"}},
