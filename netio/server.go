@@ -24,15 +24,18 @@ import (
 
 // Config configures the front end.
 type Config struct {
-	Addr       string // host:port to listen on
-	Password   string // requirepass; empty disables AUTH
-	NodeID     string // 40 hex characters, CLUSTER MYID
-	Version    string // NeoKV's own version, for INFO
-	EventLoops int    // 0: one per CPU
-	Logger     *slog.Logger
-	Store      *batching.Store
-	Topology   Topology // nil: this node alone owns every slot
-	DataDir    string
+	Addr     string // host:port to listen on
+	Password string // requirepass; empty disables AUTH
+	// NotifyKeyspaceEvents is notify-keyspace-events at start (CONFIG SET
+	// changes it at run time).
+	NotifyKeyspaceEvents string
+	NodeID               string // 40 hex characters, CLUSTER MYID
+	Version              string // NeoKV's own version, for INFO
+	EventLoops           int    // 0: one per CPU
+	Logger               *slog.Logger
+	Store                *batching.Store
+	Topology             Topology // nil: this node alone owns every slot
+	DataDir              string
 	// Redis limits, with Redis's defaults when zero.
 	MaxBulkLen       int64
 	MaxMultibulkLen  int64
@@ -187,6 +190,11 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.pubsub = newPubsub()
 	s.events.s = s
+	flags, ok := engine.ParseNotifyFlags(cfg.NotifyKeyspaceEvents)
+	if !ok {
+		return nil, fmt.Errorf("notify-keyspace-events %q: invalid event class character (use 'Ag$lshzxeKEtmdn')", cfg.NotifyKeyspaceEvents)
+	}
+	s.events.flags.Store(int64(flags))
 	s.db.SetKeyspaceNotifier(&s.events)
 	s.fwd.reroute = s.reroute
 	s.rerouting.regions = map[*batching.Region]*rerouteQueue{}

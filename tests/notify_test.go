@@ -250,10 +250,11 @@ func TestKeyspaceNotificationsAsRedis(t *testing.T) {
 // connected to, whichever node leads the Region and whichever node the
 // write came through, and hears active expiry remove a key.
 func TestKeyspaceNotificationsCluster(t *testing.T) {
-	c := StartCluster(t, 3)
+	// Set by the server flag (on every node; node 0's subscriber listens).
+	c := StartCluster(t, 3, "--notify-keyspace-events", "E$gx")
 	c.WaitLeaders(30 * time.Second)
-	if r := Dial(t, c.Nodes[0].Addr).Do("CONFIG", "SET", "notify-keyspace-events", "E$gx"); r != "+OK\r\n" {
-		t.Fatalf("CONFIG SET: %q", r)
+	if r := Dial(t, c.Nodes[0].Addr).Do("CONFIG", "GET", "notify-keyspace-events"); r != "*2\r\n$22\r\nnotify-keyspace-events\r\n$4\r\ng$xE\r\n" {
+		t.Fatalf("CONFIG GET after --notify-keyspace-events E$gx: %q", r)
 	}
 	sub := Dial(t, c.Nodes[0].Addr)
 	sub.Do("PSUBSCRIBE", "__keyevent@0__:*")

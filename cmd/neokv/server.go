@@ -35,6 +35,7 @@ type serverFlags struct {
 	dir          string
 	regions      int
 	requirepass  string
+	notifyEvents string
 	pprof        string
 	logLevel     string
 	eventLoops   int
@@ -83,6 +84,7 @@ func runServer(args []string) error {
 	fs.StringVar(&f.dir, "dir", "./data", "data directory")
 	fs.IntVar(&f.regions, "regions", 0, "number of Regions the 16384 slots are split into, used when the store is first created (0: 16 in a cluster, 1 on a single node)")
 	fs.StringVar(&f.requirepass, "requirepass", "", "password clients must AUTH with (empty: none)")
+	fs.StringVar(&f.notifyEvents, "notify-keyspace-events", "", "keyspace notification classes, as Redis's setting (e.g. KEA; CONFIG SET changes them at run time)")
 	fs.StringVar(&f.pprof, "pprof", "", "HTTP address serving /debug/pprof (empty: off)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.IntVar(&f.eventLoops, "event-loops", 0, "network event loops (0: one per CPU)")
@@ -226,19 +228,20 @@ func runServer(args []string) error {
 			default:
 			}
 		},
-		Meta:             metaSvc,
-		Addr:             f.addr,
-		Password:         f.requirepass,
-		NodeID:           ident.NodeID,
-		Version:          version,
-		EventLoops:       f.eventLoops,
-		Logger:           log,
-		Store:            store,
-		DataDir:          f.dir,
-		MaxClients:       f.maxClients,
-		Cluster:          cluster,
-		Redirect:         f.redirect,
-		UnsafeStaleReads: f.unsafeReads,
+		Meta:                 metaSvc,
+		Addr:                 f.addr,
+		Password:             f.requirepass,
+		NodeID:               ident.NodeID,
+		NotifyKeyspaceEvents: f.notifyEvents,
+		Version:              version,
+		EventLoops:           f.eventLoops,
+		Logger:               log,
+		Store:                store,
+		DataDir:              f.dir,
+		MaxClients:           f.maxClients,
+		Cluster:              cluster,
+		Redirect:             f.redirect,
+		UnsafeStaleReads:     f.unsafeReads,
 	})
 	if err == nil {
 		h := srv.KeysChanged
