@@ -20,7 +20,7 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || (gofmt -l . && echo "gofmt needed" && exit 1)
 
 unit:
-	$(GO) test -race -count=1 ./resp/ ./slots/ ./engine/ ./batching/ ./netio/ ./bench/
+	$(GO) test -race -count=1 ./resp/ ./slots/ ./engine/ ./batching/ ./netio/ ./bench/ ./cmd/neokv/
 
 e2e:
 	$(GO) test -count=1 -timeout 15m ./tests/

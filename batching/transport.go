@@ -346,15 +346,7 @@ func (p *peer) drainFor(d time.Duration) {
 // serve writes queued frames to c, coalescing whatever is queued into one
 // write, and reads RPC replies coming back on the same connection.
 func (p *peer) serve(c net.Conn) error {
-	hello := []byte{0, 0, 0, 0, frameHello}
-	hello = binary.BigEndian.AppendUint64(hello, p.t.cfg.StoreID)
-	hello = appendString(hello, p.t.cfg.Self.ClientAddr)
-	hello = appendString(hello, p.t.cfg.Self.NodeID)
-	knownAs := ""
-	if p.t.cfg.KnownAs != nil {
-		knownAs = p.t.cfg.KnownAs(p.id)
-	}
-	hello = appendString(hello, knownAs)
+	hello := p.t.appendHello([]byte{0, 0, 0, 0, frameHello}, p.id)
 	binary.BigEndian.PutUint32(hello, uint32(len(hello)-4))
 	if _, err := c.Write(hello); err != nil {
 		return err
@@ -529,6 +521,10 @@ func (t *Transport) serveIncoming(c net.Conn) error {
 			return errors.New("short snapshot header")
 		}
 		from := binary.BigEndian.Uint64(body)
+		if err := t.vetHello(from, body[8:]); err != nil {
+			_, _ = c.Write([]byte{0})
+			return err
+		}
 		h := t.handler.Load()
 		err := h.snapshot(from, r)
 		ack := []byte{1}
@@ -543,16 +539,8 @@ func (t *Transport) serveIncoming(c net.Conn) error {
 		return errors.New("connection did not start with hello")
 	}
 	from := binary.BigEndian.Uint64(body)
-	if info, knownAs, ok := parseHello(body[8:]); ok {
-		info.StoreID = from
-		if t.cfg.CheckPeer != nil {
-			if err := t.cfg.CheckPeer(info, knownAs); err != nil {
-				return err
-			}
-		}
-		t.setPeerInfo(info)
-	} else if t.cfg.CheckPeer != nil {
-		return errors.New("malformed hello")
+	if err := t.vetHello(from, body[8:]); err != nil {
+		return err
 	}
 	var wmu sync.Mutex
 	// Both are reused frame after frame: what is decoded copies the bytes
@@ -651,8 +639,9 @@ func (t *Transport) SendSnapshot(ctx context.Context, to uint64, write func(w io
 	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
 	defer stop()
 	w := bufio.NewWriterSize(c, 1<<20)
-	hdr := []byte{0, 0, 0, 0, frameSnapshot}
-	hdr = binary.BigEndian.AppendUint64(hdr, t.cfg.StoreID)
+	// The header is a hello: the receiver vets it as it vets a Raft
+	// connection's before it reads a byte of the snapshot.
+	hdr := t.appendHello([]byte{0, 0, 0, 0, frameSnapshot}, to)
 	binary.BigEndian.PutUint32(hdr, uint32(len(hdr)-4))
 	if _, err := w.Write(hdr); err != nil {
 		return err
@@ -687,6 +676,40 @@ func readString(b []byte) (string, []byte, bool) {
 		return "", nil, false
 	}
 	return string(b[2 : 2+n]), b[2+n:], true
+}
+
+// appendHello appends what a connection to store `to` starts with: this
+// store's id, client address and node id, and the node id it has on
+// record for `to`.
+func (t *Transport) appendHello(b []byte, to uint64) []byte {
+	b = binary.BigEndian.AppendUint64(b, t.cfg.StoreID)
+	b = appendString(b, t.cfg.Self.ClientAddr)
+	b = appendString(b, t.cfg.Self.NodeID)
+	knownAs := ""
+	if t.cfg.KnownAs != nil {
+		knownAs = t.cfg.KnownAs(to)
+	}
+	return appendString(b, knownAs)
+}
+
+// vetHello checks and records the hello (after its store id) of a
+// connection from store `from`; an error refuses the connection.
+func (t *Transport) vetHello(from uint64, rest []byte) error {
+	info, knownAs, ok := parseHello(rest)
+	if !ok {
+		if t.cfg.CheckPeer != nil || len(rest) > 0 {
+			return errors.New("malformed hello")
+		}
+		return nil // an older store's snapshot header: the id alone
+	}
+	info.StoreID = from
+	if t.cfg.CheckPeer != nil {
+		if err := t.cfg.CheckPeer(info, knownAs); err != nil {
+			return err
+		}
+	}
+	t.setPeerInfo(info)
+	return nil
 }
 
 // parseHello reads a hello after the store id: the peer's client address

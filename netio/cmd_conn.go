@@ -316,6 +316,7 @@ func (s *Server) cmdReset(cl *client, _ [][]byte) {
 	cl.resetTxn()
 	s.dropSubscriptions(cl)
 	s.disableTracking(cl)
+	cl.replyOff = false // CLIENT REPLY ON (a SKIP before RESET silences RESET's reply)
 	cl.resp3 = false
 	cl.setPushProtocol()
 	cl.setName("")

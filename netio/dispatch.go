@@ -165,15 +165,23 @@ func (s *Server) dispatch(cl *client, argv [][]byte) bool {
 	if cl.replyCmd {
 		cl.replyCmd = false // CLIENT REPLY answers, or not, on its own
 	} else if cl.replyOff || cl.skipArmed {
-		cl.silence()
+		cl.silence(cmd)
 	}
 	return true
 }
 
 // silence drops the reply of the command just dispatched, under CLIENT
-// REPLY OFF or after CLIENT REPLY SKIP.
-func (cl *client) silence() {
+// REPLY OFF or after CLIENT REPLY SKIP. Subscription confirmations are
+// pushes in Redis 7, which CLIENT REPLY does not silence (nor messages
+// and invalidations: the push buffer is never silenced).
+func (cl *client) silence(cmd *command) {
 	cl.skipArmed = false
+	if cmd != nil {
+		switch cmd.name {
+		case "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe":
+			return
+		}
+	}
 	if sl := cl.cmdSlot; sl != nil && sl.watch == nil {
 		sl.discard = true
 	}

@@ -88,6 +88,12 @@ type pushState struct {
 	buf     []byte // messages not yet handed to the event loop
 	resp3   bool   // the protocol messages are encoded in (under mu)
 	pending atomic.Bool
+	// urgent holds client-side caching invalidations: they go out before
+	// the replies of the commands read in the same wake-up (a read sent
+	// after a write was acknowledged elsewhere must not be answered
+	// before that write's invalidation), where messages go after them.
+	urgent        []byte
+	urgentPending atomic.Bool
 }
 
 // subscribed reports whether a RESP2 connection is in the subscribed
@@ -357,15 +363,29 @@ func encodeMessage(resp3 bool, kind string, pattern, channel, message []byte) []
 // push queues a message for the connection and wakes its event loop; a
 // connection over the limit is closed instead.
 func (cl *client) push(b []byte) {
+	cl.queuePush(b, false)
+}
+
+// pushUrgent queues an invalidation (see pushState.urgent).
+func (cl *client) pushUrgent(b []byte) { cl.queuePush(b, true) }
+
+func (cl *client) queuePush(b []byte, urgent bool) {
 	cl.ps.mu.Lock()
-	over := len(cl.ps.buf)+len(b) > pushBufferLimit
+	over := len(cl.ps.buf)+len(cl.ps.urgent)+len(b) > pushBufferLimit
 	if !over {
-		cl.ps.buf = append(cl.ps.buf, b...)
+		if urgent {
+			cl.ps.urgent = append(cl.ps.urgent, b...)
+		} else {
+			cl.ps.buf = append(cl.ps.buf, b...)
+		}
 	}
 	cl.ps.mu.Unlock()
 	if over {
 		cl.closeForPushLimit()
 		return
+	}
+	if urgent {
+		cl.ps.urgentPending.Store(true)
 	}
 	cl.ps.pending.Store(true)
 	cl.wakeup()
@@ -381,13 +401,24 @@ func (cl *client) closeForPushLimit() {
 // takePushes moves the pending messages into the connection's output, after
 // any reply still pending. It reports false if the connection must close
 // (its unsent output is over the limit).
-func (cl *client) takePushes(c gnet.Conn) bool {
-	cl.ps.pending.Store(false)
+func (cl *client) takePushes(c gnet.Conn, urgentOnly bool) bool {
+	cl.ps.urgentPending.Store(false)
+	if !urgentOnly {
+		cl.ps.pending.Store(false)
+	}
 	cl.ps.mu.Lock()
-	b := cl.ps.buf
-	cl.ps.buf = nil
+	b := cl.ps.urgent
+	cl.ps.urgent = nil
+	if !urgentOnly {
+		if b == nil {
+			b = cl.ps.buf
+		} else {
+			b = append(b, cl.ps.buf...)
+		}
+		cl.ps.buf = nil
+	}
 	cl.ps.mu.Unlock()
-	if len(b) == 0 || cl.replyOff { // CLIENT REPLY OFF silences messages too
+	if len(b) == 0 {
 		return true
 	}
 	if c.OutboundBuffered()+len(b) > pushBufferLimit {

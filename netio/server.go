@@ -341,11 +341,12 @@ func (s *Server) OnTraffic(c gnet.Conn) (action gnet.Action) {
 		return gnet.Close
 	}
 	cl.drain()
-	// Messages that arrived before these commands go out before their
-	// replies, as in Redis: a tracking client hears an invalidation of a
-	// write acknowledged to someone else before the reply to its next
-	// command.
-	if cl.ps.pending.Load() && !cl.takePushes(c) {
+	// Invalidations queued before these commands were read go out before
+	// their replies: a tracking client hears of a write acknowledged to
+	// someone else before the reply to its next command, as in Redis.
+	// (Messages go after them, as a command sent before a PUBLISH is
+	// answered before its message.)
+	if cl.ps.urgentPending.Load() && !cl.takePushes(c, true) {
 		return gnet.Close
 	}
 	if in := c.InboundBuffered(); in > 0 {
@@ -364,7 +365,7 @@ func (s *Server) OnTraffic(c gnet.Conn) (action gnet.Action) {
 		cl.batch = nil
 	}
 	cl.drain()
-	if cl.ps.pending.Load() && !cl.takePushes(c) {
+	if cl.ps.pending.Load() && !cl.takePushes(c, false) {
 		return gnet.Close
 	}
 	if len(cl.out.B) > 0 {

@@ -454,7 +454,7 @@ func (s *Server) sendInvalidation(cl *client, keys [][]byte, all, fromBcast bool
 				w.Push(2)
 				w.BulkString("tracking-redir-broken")
 				w.Int(int64(st.redirect))
-				cl.push(w.B)
+				cl.pushUrgent(w.B)
 			}
 			return
 		}
@@ -481,7 +481,7 @@ func (s *Server) sendInvalidation(cl *client, keys [][]byte, all, fromBcast bool
 			w.Bulk(k)
 		}
 	}
-	target.push(w.B)
+	target.pushUrgent(w.B)
 }
 
 // clientResp3 reads a connection's protocol from another goroutine.

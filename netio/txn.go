@@ -167,7 +167,7 @@ func (s *Server) cmdExec(cl *client, _ [][]byte) {
 	}
 	if cl.track.on {
 		for _, q := range queued {
-			if q.cmd.data != nil && q.cmd.data.Flags&engine.FlagReadOnly != 0 {
+			if q.cmd.data != nil && q.cmd.data.Flags&(engine.FlagReadOnly|engine.FlagScript) != 0 {
 				s.trackRead(cl, q.cmd.data, q.argv)
 			}
 		}

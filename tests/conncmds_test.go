@@ -757,6 +757,7 @@ func TestClientReplyAsRedis(t *testing.T) {
 			{"CLIENT", "REPLY", "SKIP"}, {"CLIENT", "REPLY", "FOO"}, {"MGET", "a", "b"},
 			{"CLIENT", "REPLY", "SKIP"}, {"MULTI"}, {"INCR", "n"}, {"EXEC"},
 			{"CLIENT", "REPLY", "SKIP"}, {"CLIENT", "REPLY", "SKIP"}, {"GET", "a"}, {"GET", "n"},
+			{"CLIENT", "REPLY", "OFF"}, {"RESET"}, {"GET", "a"}, // RESET turns replies on
 			{"PING"},
 		} {
 			pipe.WriteString(respCmd(cmd...))
@@ -771,9 +772,24 @@ func TestClientReplyAsRedis(t *testing.T) {
 			}
 		}
 	}
-	got, want := session(StartServer(t).Addr), session(StartRedis(t).Addr)
+	// Pushes are not replies: subscription confirmations and messages
+	// reach a RESP3 client with replies off.
+	pushes := func(addr string) string {
+		c, p := Dial(t, addr), Dial(t, addr)
+		c.Do("HELLO", "3")
+		c.Send(respCmd("CLIENT", "REPLY", "OFF") + respCmd("SUBSCRIBE", "ch"))
+		out := c.ReadReply()
+		p.Do("PUBLISH", "ch", "m")
+		out += c.ReadReply()
+		return out + c.Do("CLIENT", "REPLY", "ON")
+	}
+	neo, ref := StartServer(t).Addr, StartRedis(t).Addr
+	got, want := session(neo), session(ref)
 	if got != want {
 		t.Fatalf("neokv %q\nredis %q", got, want)
+	}
+	if g, w := pushes(neo), pushes(ref); g != w {
+		t.Fatalf("pushes under CLIENT REPLY OFF: neokv %q, redis %q", g, w)
 	}
 	if want == "" || !strings.Contains(want, "$1\r\n3\r\n") {
 		t.Fatalf("unexpected reference transcript %q", want)

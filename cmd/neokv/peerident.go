@@ -40,40 +40,53 @@ func newPeerIdentities(db *engine.DB, selfID uint64, self string, log *slog.Logg
 func (p *peerIdentities) knownAs(store uint64) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.lookupLocked(store)
+	id, _ := p.lookupLocked(store)
+	return id
 }
 
-func (p *peerIdentities) lookupLocked(store uint64) string {
+func (p *peerIdentities) lookupLocked(store uint64) (string, error) {
 	if id, ok := p.known[store]; ok {
-		return id
+		return id, nil
 	}
 	id, err := p.db.PeerNodeID(store)
 	if err != nil {
-		p.log.Warn("read peer identity", "store", store, "err", err)
-		return ""
+		return "", fmt.Errorf("read the identity of store %d: %w", store, err)
 	}
 	if id != "" {
 		p.known[store] = id
 	}
-	return id
+	return id, nil
 }
 
-// check vets a peer's hello (batching.TransportConfig.CheckPeer).
+// check vets a peer's hello (batching.TransportConfig.CheckPeer). This
+// store stops only on evidence of its own: a peer it has never heard
+// from knows it under another node id, so this directory is not the one
+// that peer talked to. Anything else that does not match is refused and
+// logged: a peer whose own directory was replaced, or a stray process
+// (another cluster's member on a reused port) that must not stop a
+// healthy member.
 func (p *peerIdentities) check(peer batching.PeerInfo, knownAs string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	known, err := p.lookupLocked(peer.StoreID)
+	if err != nil {
+		return err
+	}
 	if knownAs != "" && knownAs != p.self {
-		err := fmt.Errorf("store %d knows this store (%d) as node %s, but this data directory is node %s: "+
-			"it was wiped or replaced since this member last ran. A member cannot rejoin without its data "+
-			"(the others would count it for Raft log entries it no longer holds); restore its directory",
-			peer.StoreID, p.selfID, knownAs, p.self)
-		p.fatal(err)
+		err := fmt.Errorf("store %d knows this store (%d) as node %s, but this data directory is node %s", peer.StoreID, p.selfID, knownAs, p.self)
+		if known == "" {
+			err = fmt.Errorf("%w: it was wiped or replaced since this member last ran. A member cannot rejoin without its data "+
+				"(the others would count it for Raft log entries it no longer holds); restore its directory", err)
+			p.fatal(err)
+			return err
+		}
+		p.warn(peer.StoreID, "refusing store %d: %v", peer.StoreID, err)
 		return err
 	}
 	if peer.NodeID == "" {
 		return nil
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	switch known := p.lookupLocked(peer.StoreID); known {
+	switch known {
 	case "":
 		if err := p.db.SetPeerNodeID(peer.StoreID, peer.NodeID); err != nil {
 			return fmt.Errorf("record identity of store %d: %w", peer.StoreID, err)
@@ -83,12 +96,17 @@ func (p *peerIdentities) check(peer batching.PeerInfo, knownAs string) error {
 	case peer.NodeID:
 		return nil
 	default:
-		err := fmt.Errorf("refusing store %d: it presents node id %s, but it was node %s: its data directory was wiped or replaced",
-			peer.StoreID, peer.NodeID, known)
-		if time.Since(p.warned[peer.StoreID]) > 10*time.Second {
-			p.warned[peer.StoreID] = time.Now()
-			p.log.Error(err.Error())
-		}
+		err := fmt.Errorf("it presents node id %s, but it was node %s: its data directory was wiped or replaced", peer.NodeID, known)
+		p.warn(peer.StoreID, "refusing store %d: %v", peer.StoreID, err)
 		return err
+	}
+}
+
+// warn logs a refusal, at most every 10 s per peer (it retries its
+// connection every few seconds).
+func (p *peerIdentities) warn(store uint64, format string, args ...any) {
+	if time.Since(p.warned[store]) > 10*time.Second {
+		p.warned[store] = time.Now()
+		p.log.Error(fmt.Sprintf(format, args...))
 	}
 }
